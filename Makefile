@@ -1,0 +1,34 @@
+# The user's interface to callguard. `make test` and `make demo` work on a fresh Debian machine:
+# they install what is missing (deps) and build first.
+PRESET ?= release
+JOBS ?= $(shell nproc)
+BIN := build/$(PRESET)/callguard
+
+.PHONY: deps build test test-asan demo bench format clean
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+test-asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+demo: build
+	@./scripts/demo.sh $(BIN)
+
+bench: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@./bench/run.sh build/release
+
+format:
+	@find include src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

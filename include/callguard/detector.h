@@ -1,0 +1,35 @@
+// Detector: the extension unit of callguard (DESIGN.md §3).
+//
+// A detector inspects one call. assess() runs at call set-up on the screening path: it reads
+// state and adds evidence, with no I/O, no locks, no allocation in steady state and bounded time.
+// observe() runs when the call is complete (a CDR) and updates the detector's own state. The
+// engine calls assess() on every detector, then the policy decides, then observe() on every
+// detector, one call at a time in start-time order, from one thread: a detector needs no locks,
+// and a verdict never depends on a later call. A detector never decides the action.
+#pragma once
+
+#include <string_view>
+
+#include "callguard/call.h"
+#include "callguard/evidence.h"
+#include "callguard/status.h"
+
+namespace callguard {
+
+class SnapshotWriter;
+class SnapshotReader;
+
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual std::string_view name() const = 0;
+  virtual void assess(const Call& call, Evidence& out) const = 0;
+  virtual void observe(const Call& /*call*/) {}
+  // Reloads lists and rules from their files (SIGHUP in the server). Default: nothing to reload.
+  virtual Status Reload() { return Status::Ok(); }
+  // Saves and restores learned state, for snapshots. Detectors without state write nothing.
+  virtual void Save(SnapshotWriter& /*out*/) const {}
+  virtual Status Load(SnapshotReader& /*in*/) { return Status::Ok(); }
+};
+
+}  // namespace callguard

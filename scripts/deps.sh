@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages callguard needs. Idempotent: does nothing when all are present.
+set -euo pipefail
+PKGS=(
+  build-essential cmake ninja-build pkg-config
+  libphonenumber-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,10 @@
+// The subcommands of the `callguard` program; each takes the arguments after its name and
+// returns the process exit code (0 success, 1 could not run, 2 usage error).
+#pragma once
+
+namespace callguard {
+
+int RunScore(int argc, char** argv);
+int RunStateReset(int argc, char** argv);
+
+}  // namespace callguard

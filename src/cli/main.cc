@@ -1,0 +1,44 @@
+// The `callguard` program: dispatches to one subcommand per file in src/cli/.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: callguard <command> [options]
+
+callguard screens telephone calls for scams: it scores call records (and, later, live SIP
+call set-up) with a causal engine and gives every call a risk score, an action and the reasons.
+
+commands:
+  score         score call records into verdicts (JSON Lines)
+  state reset   forget one number's threshold counters in a saved engine state
+  version       print the version
+
+Run `callguard <command> --help` for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "help") ||
+      !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "score") return callguard::RunScore(argc - 2, argv + 2);
+  if (cmd == "state") {
+    if (argc >= 3 && !std::strcmp(argv[2], "reset")) return callguard::RunStateReset(argc - 3, argv + 3);
+    std::fprintf(stderr, "usage: callguard state reset --state FILE --number NUMBER\n");
+    return 2;
+  }
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("callguard 0.1.0\n");
+    return 0;
+  }
+  std::fprintf(stderr, "callguard: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

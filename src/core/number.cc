@@ -1,0 +1,272 @@
+#include "core/number.h"
+
+#include <phonenumbers/phonenumberutil.h>
+#include <phonenumbers/shortnumberinfo.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+namespace callguard {
+
+namespace pn = i18n::phonenumbers;
+
+namespace {
+
+constexpr uint64_t kRawBit = 1ULL << 63;
+
+bool AllDigits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+NumberType FromPn(pn::PhoneNumberUtil::PhoneNumberType t) {
+  using T = pn::PhoneNumberUtil;
+  switch (t) {
+    case T::FIXED_LINE:
+      return NumberType::kFixedLine;
+    case T::MOBILE:
+      return NumberType::kMobile;
+    case T::FIXED_LINE_OR_MOBILE:
+      return NumberType::kFixedLineOrMobile;
+    case T::TOLL_FREE:
+      return NumberType::kTollFree;
+    case T::PREMIUM_RATE:
+      return NumberType::kPremiumRate;
+    case T::SHARED_COST:
+      return NumberType::kSharedCost;
+    case T::VOIP:
+      return NumberType::kVoip;
+    case T::PERSONAL_NUMBER:
+      return NumberType::kPersonalNumber;
+    case T::PAGER:
+      return NumberType::kPager;
+    case T::UAN:
+      return NumberType::kUan;
+    case T::VOICEMAIL:
+      return NumberType::kVoicemail;
+    default:
+      return NumberType::kUnknown;
+  }
+}
+
+}  // namespace
+
+uint64_t PackE164(std::string_view digits) {
+  uint64_t v = 0;
+  for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
+  return (static_cast<uint64_t>(digits.size()) << 50) | v;
+}
+
+uint64_t PackRaw(std::string_view raw) {
+  // FNV-1a: stable across runs and builds, so snapshot keys stay valid.
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : raw) h = (h ^ c) * 1099511628211ULL;
+  return kRawBit | (h & ~kRawBit) | 1;
+}
+
+bool UnpackE164(uint64_t key, std::string* digits) {
+  if (key == 0 || (key & kRawBit)) return false;
+  int len = static_cast<int>((key >> 50) & 0xF);
+  uint64_t v = key & ((1ULL << 50) - 1);
+  digits->assign(len, '0');
+  for (int i = len - 1; i >= 0; --i) {
+    (*digits)[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return true;
+}
+
+bool IsWithheldText(std::string_view raw) {
+  while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
+  while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
+  if (raw.empty()) return true;
+  for (std::string_view w :
+       {"anonymous", "private", "unknown", "restricted", "unavailable", "withheld"}) {
+    if (EqualsIgnoreCase(raw, w)) return true;
+  }
+  return false;
+}
+
+Result<std::unique_ptr<Normaliser>> Normaliser::Create(std::string_view region) {
+  auto* util = pn::PhoneNumberUtil::GetInstance();
+  std::string r(region);
+  int cc = util->GetCountryCodeForRegion(r);
+  if (cc == 0) {
+    return Status::InvalidArgument("unknown numbering region '" + r +
+                                   "' (expected an ISO 3166-1 alpha-2 code such as CN)");
+  }
+  return std::unique_ptr<Normaliser>(new Normaliser(std::move(r), static_cast<uint16_t>(cc)));
+}
+
+Normaliser::Normaliser(std::string region, uint16_t home_cc)
+    : region_(std::move(region)), home_cc_(home_cc), home_cc_text_(std::to_string(home_cc)) {
+  class_cache_.reserve(1 << 16);
+  auto* util = pn::PhoneNumberUtil::GetInstance();
+  for (int cc = 1; cc < 1000; ++cc) {
+    std::string r;
+    util->GetRegionCodeForCountryCode(cc, &r);
+    is_country_code_[cc] = r != "ZZ";
+  }
+}
+
+uint16_t Normaliser::CountryCodeOf(std::string_view digits) const {
+  // Country codes are prefix-free: try 1, 2 and 3 digits.
+  int cc = 0;
+  for (size_t n = 0; n < 3 && n < digits.size(); ++n) {
+    cc = cc * 10 + (digits[n] - '0');
+    if (is_country_code_[cc]) return static_cast<uint16_t>(cc);
+  }
+  return 0;
+}
+
+Normaliser::ClassInfo Normaliser::ClassifyUncached(std::string_view digits) {
+  ++stats_.libphonenumber_parses;
+  auto* util = pn::PhoneNumberUtil::GetInstance();
+  pn::PhoneNumber n;
+  std::string text(1, '+');
+  text.append(digits);
+  if (util->Parse(text, region_, &n) != pn::PhoneNumberUtil::NO_PARSING_ERROR) {
+    return {NumberStatus::kInvalid, NumberType::kUnknown};
+  }
+  if (util->IsValidNumber(n)) return {NumberStatus::kValid, FromPn(util->GetNumberType(n))};
+  if (n.country_code() == home_cc_) {
+    pn::ShortNumberInfo shorts;
+    if (shorts.IsValidShortNumberForRegion(n, region_))
+      return {NumberStatus::kShortCode, NumberType::kUnknown};
+  }
+  return {NumberStatus::kInvalid, NumberType::kUnknown};
+}
+
+Normaliser::ClassInfo Normaliser::Classify(std::string_view digits) {
+  size_t p = std::min<size_t>(digits.size(), kClassPrefixDigits);
+  uint64_t key = PackE164(digits.substr(0, p)) ^ (static_cast<uint64_t>(digits.size()) << 56);
+  auto it = class_cache_.find(key);
+  if (it != class_cache_.end()) {
+    ++stats_.fast_path;
+    return it->second;
+  }
+  ClassInfo info = ClassifyUncached(digits);
+  class_cache_.emplace(key, info);
+  return info;
+}
+
+void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, Number* out) {
+  ClassInfo info = Classify(digits);
+  out->key = PackE164(digits);
+  out->e164.assign(1, '+');
+  out->e164.append(digits);
+  out->status = info.status;
+  out->type = info.type;
+  out->country_code = CountryCodeOf(digits);
+  out->domestic = out->country_code == home_cc_;
+  if (info.status == NumberStatus::kValid) {
+    out->text = out->e164;
+  } else {
+    out->text.assign(raw);
+  }
+}
+
+void Normaliser::Normalise(std::string_view raw, Number* out) {
+  ++stats_.calls;
+  if (IsWithheldText(raw)) {
+    out->key = 0;
+    out->text.assign(raw);
+    out->e164.clear();
+    out->status = NumberStatus::kWithheld;
+    out->type = NumberType::kUnknown;
+    out->country_code = 0;
+    out->domestic = false;
+    return;
+  }
+  // Canonical E.164.
+  if (raw.size() >= 3 && raw.size() <= 16 && raw[0] == '+' && raw[1] != '0' &&
+      AllDigits(raw.substr(1))) {
+    FillFromE164(raw.substr(1), raw, out);
+    return;
+  }
+  // Plain national digits: the number as dialled inside the home region, with no national or
+  // international prefix. Accepted only when that reading is a valid number; libphonenumber
+  // would read it the same way (it strips prefixes only from numbers that are not valid as
+  // they stand). Everything else goes to libphonenumber.
+  if (raw.size() <= 15 - home_cc_text_.size() && raw.size() >= 3 && raw[0] != '0' &&
+      AllDigits(raw)) {
+    scratch_.assign(home_cc_text_);
+    scratch_.append(raw);
+    if (Classify(scratch_).status == NumberStatus::kValid) {
+      FillFromE164(scratch_, raw, out);
+      return;
+    }
+  }
+  auto it = raw_cache_.find(std::string(raw));
+  if (it != raw_cache_.end()) {
+    ++stats_.raw_cache_hits;
+    if (it->second.e164.empty()) {
+      out->key = PackRaw(raw);
+      out->text.assign(raw);
+      out->e164.clear();
+      out->status = NumberStatus::kUnparsable;
+      out->type = NumberType::kUnknown;
+      out->country_code = 0;
+      out->domestic = false;
+    } else {
+      FillFromE164(std::string_view(it->second.e164).substr(1), raw, out);
+    }
+    return;
+  }
+  NormaliseUncached(raw, out);
+  if (raw_cache_.size() >= kRawCacheLimit) raw_cache_.clear();  // bounded: start afresh
+  raw_cache_.emplace(std::string(raw), RawEntry{out->e164, out->country_code});
+}
+
+void Normaliser::NormaliseUncached(std::string_view raw, Number* out) {
+  if (IsWithheldText(raw)) {
+    Normalise(raw, out);
+    return;
+  }
+  ++stats_.libphonenumber_parses;
+  auto* util = pn::PhoneNumberUtil::GetInstance();
+  pn::PhoneNumber n;
+  std::string e164;
+  bool parsed = raw.size() <= 64 &&
+                util->Parse(std::string(raw), region_, &n) == pn::PhoneNumberUtil::NO_PARSING_ERROR;
+  if (parsed) {
+    util->Format(n, pn::PhoneNumberUtil::E164, &e164);
+    parsed = e164.size() >= 3 && e164.size() <= 16 && e164[0] == '+' &&
+             AllDigits(std::string_view(e164).substr(1));
+  }
+  if (!parsed) {
+    out->key = PackRaw(raw);
+    out->text.assign(raw);
+    out->e164.clear();
+    out->status = NumberStatus::kUnparsable;
+    out->type = NumberType::kUnknown;
+    out->country_code = 0;
+    out->domestic = false;
+    return;
+  }
+  ClassInfo info;
+  if (util->IsValidNumber(n)) {
+    info = {NumberStatus::kValid, FromPn(util->GetNumberType(n))};
+  } else {
+    info = ClassifyUncached(std::string_view(e164).substr(1));
+  }
+  out->key = PackE164(std::string_view(e164).substr(1));
+  out->e164 = e164;
+  out->status = info.status;
+  out->type = info.type;
+  out->country_code = static_cast<uint16_t>(n.country_code());
+  out->domestic = out->country_code == home_cc_;
+  out->text = info.status == NumberStatus::kValid ? e164 : std::string(raw);
+}
+
+}  // namespace callguard

@@ -1,0 +1,141 @@
+#include "engine/engine.h"
+
+#include <phonenumbers/phonenumberutil.h>
+
+#include "detectors/builtin.h"
+#include "engine/snapshot.h"
+
+namespace callguard {
+
+namespace {
+constexpr uint32_t kSnapshotVersion = 1;
+}
+
+EngineState::EngineState(const Config& cfg, std::shared_ptr<const Subscribers> subs)
+    : config(cfg),
+      pairs(static_cast<size_t>(cfg.engine.pair_filter_mb * 1024 * 1024)),
+      subscribers(subs ? std::move(subs) : std::make_shared<Subscribers>()) {
+  home_country_code = static_cast<uint16_t>(
+      i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(
+          cfg.engine.region));
+}
+
+Engine::Engine(const Config& cfg) : cfg_(cfg) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
+                                               std::shared_ptr<const Subscribers> subs) {
+  std::unique_ptr<Engine> e(new Engine(cfg));
+  e->state_ = std::make_unique<EngineState>(e->cfg_, std::move(subs));
+  if (e->state_->home_country_code == 0)
+    return Status::InvalidArgument("engine.region: unknown region '" + cfg.engine.region + "'");
+  auto dets = MakeBuiltinDetectors(e->cfg_, *e->state_);
+  if (!dets.ok()) return dets.status();
+  e->detectors_ = std::move(dets.value());
+  return e;
+}
+
+const Decision& Engine::Assess(const Call& call) {
+  state_->active.Advance(call.start_ms);
+  evidence_.Clear();
+  for (const auto& d : detectors_) d->assess(call, evidence_);
+  decision_ = Decide(evidence_, cfg_.policy, cfg_.engine.shadow);
+  ++stats_.calls;
+  ++stats_.by_action[static_cast<int>(decision_.action)];
+  return decision_;
+}
+
+void Engine::Observe(const Call& call) {
+  state_->active.Advance(call.start_ms);
+  for (const auto& d : detectors_) d->observe(call);
+  if (call.caller.key != 0 && call.callee.key != 0) state_->pairs.Insert(call.caller.key, call.callee.key);
+  if (call.caller.key != 0) state_->active.Add(call.caller.key, call.end_ms());
+  if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
+}
+
+Detector* Engine::FindDetector(std::string_view name) const {
+  for (const auto& d : detectors_)
+    if (d->name() == name) return d.get();
+  return nullptr;
+}
+
+Status Engine::Reload() {
+  for (const auto& d : detectors_) CG_RETURN_IF_ERROR(d->Reload());
+  return Status::Ok();
+}
+
+Status Engine::SaveSnapshot(const std::string& path) const {
+  auto w = SnapshotWriter::Create(path);
+  if (!w.ok()) return w.status();
+  SnapshotWriter& out = **w;
+  out.BeginSection("ENGN");
+  out.Put<uint32_t>(kSnapshotVersion);
+  out.PutString(cfg_.engine.region);
+  out.Put<int64_t>(state_->now_ms);
+  out.EndSection();
+
+  out.BeginSection("PAIR");
+  auto words = state_->pairs.Words();
+  out.Put<uint64_t>(words.size());
+  out.Put<uint64_t>(state_->pairs.inserted());
+  out.PutBytes(words.data(), words.size() * 8);
+  out.EndSection();
+
+  out.BeginSection("ACTV");
+  auto entries = state_->active.Entries();
+  out.Put<uint64_t>(entries.size());
+  for (const auto& [end, key] : entries) {
+    out.Put<int64_t>(end);
+    out.Put<uint64_t>(key);
+  }
+  out.EndSection();
+
+  for (const auto& d : detectors_) {
+    // Each detector writes its own sections, named by its first four letters.
+    d->Save(out);
+  }
+  return out.Commit();
+}
+
+Status Engine::LoadSnapshot(const std::string& path) {
+  auto r = SnapshotReader::Open(path);
+  if (!r.ok()) return r.status();
+  SnapshotReader& in = **r;
+  CG_RETURN_IF_ERROR(in.Section("ENGN"));
+  uint32_t version;
+  std::string region;
+  int64_t now;
+  if (!in.Get(&version) || !in.GetString(&region) || !in.Get(&now)) return in.Corrupt("ENGN");
+  if (version != kSnapshotVersion)
+    return Status::InvalidArgument(path + ": snapshot version " + std::to_string(version) +
+                                   " is not supported (this release reads " +
+                                   std::to_string(kSnapshotVersion) + ")");
+  if (region != cfg_.engine.region)
+    return Status::InvalidArgument(path + ": snapshot was made for region " + region +
+                                   ", the configuration says " + cfg_.engine.region);
+
+  CG_RETURN_IF_ERROR(in.Section("PAIR"));
+  uint64_t nwords, inserted;
+  if (!in.Get(&nwords) || !in.Get(&inserted) || in.remaining() != nwords * 8)
+    return in.Corrupt("PAIR");
+  std::vector<uint64_t> words(nwords);
+  in.GetBytes(words.data(), nwords * 8);
+  if (!state_->pairs.SetWords(words, inserted))
+    return Status::InvalidArgument(path + ": pair filter size differs from engine.pair_filter_mb");
+
+  CG_RETURN_IF_ERROR(in.Section("ACTV"));
+  uint64_t n;
+  if (!in.Get(&n)) return in.Corrupt("ACTV");
+  state_->active.Clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t end;
+    uint64_t key;
+    if (!in.Get(&end) || !in.Get(&key)) return in.Corrupt("ACTV");
+    state_->active.Add(key, end);
+  }
+  state_->now_ms = now;
+  for (const auto& d : detectors_) CG_RETURN_IF_ERROR(d->Load(in));
+  return Status::Ok();
+}
+
+}  // namespace callguard

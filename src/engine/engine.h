@@ -1,0 +1,85 @@
+// Engine: the causal scoring engine (DESIGN.md §1). For each call, in start-time order:
+// assess (every detector reads state and adds evidence), decide (the policy), then observe
+// (every detector learns from the completed call, then the shared state is updated).
+//
+// The engine owns the detectors and the state they share (EngineState: the pair filter, calls in
+// progress, the subscriber table). A verdict depends only on calls observed before it, so
+// scoring a file, scoring it in parts with a snapshot in between, and screening the same calls
+// live give the same verdicts. One engine is driven by one thread (a shard); it takes no locks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "callguard/call.h"
+#include "callguard/detector.h"
+#include "callguard/evidence.h"
+#include "core/config.h"
+#include "core/subscribers.h"
+#include "engine/active_calls.h"
+#include "engine/pair_filter.h"
+#include "engine/policy.h"
+
+namespace callguard {
+
+// State shared by all detectors. Detectors read it in assess() and observe(); the engine writes
+// it after every detector has observed a call.
+struct EngineState {
+  EngineState(const Config& cfg, std::shared_ptr<const Subscribers> subs);
+  const Config& config;
+  PairFilter pairs;        // ordered pairs (caller, callee) ever seen
+  ActiveCalls active;      // calls in progress, per caller
+  std::shared_ptr<const Subscribers> subscribers;  // never null (may be empty)
+  uint16_t home_country_code = 0;
+  int64_t now_ms = INT64_MIN;  // start time of the latest call seen
+};
+
+struct EngineStats {
+  uint64_t calls = 0;
+  uint64_t by_action[4] = {};  // indexed by Action
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> Create(const Config& cfg,
+                                                std::shared_ptr<const Subscribers> subs);
+  ~Engine();
+
+  // Assess and decide; does not learn. The returned evidence is valid until the next call.
+  const Decision& Assess(const Call& call);
+  // Learn from a completed call.
+  void Observe(const Call& call);
+  // Assess, then observe: the normal path for call records.
+  const Decision& Process(const Call& call) {
+    Assess(call);
+    Observe(call);
+    return decision_;
+  }
+  const Evidence& evidence() const { return evidence_; }
+  // Exchanges the last call's evidence with `out` (no copy), for pipelines that format verdicts
+  // on another thread.
+  void SwapEvidence(Evidence* out) { evidence_.Swap(*out); }
+  const Decision& decision() const { return decision_; }
+
+  Status SaveSnapshot(const std::string& path) const;
+  Status LoadSnapshot(const std::string& path);
+  Status Reload();
+
+  Detector* FindDetector(std::string_view name) const;
+  const std::vector<std::unique_ptr<Detector>>& detectors() const { return detectors_; }
+  const EngineState& state() const { return *state_; }
+  const EngineStats& stats() const { return stats_; }
+  const Config& config() const { return cfg_; }
+
+ private:
+  explicit Engine(const Config& cfg);
+  Config cfg_;
+  std::unique_ptr<EngineState> state_;
+  std::vector<std::unique_ptr<Detector>> detectors_;
+  Evidence evidence_;
+  Decision decision_;
+  EngineStats stats_;
+};
+
+}  // namespace callguard

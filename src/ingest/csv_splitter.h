@@ -1,0 +1,32 @@
+// CsvSplitter: splits one CSV record (RFC 4180) into fields.
+//
+// Unquoted fields are views into the record; quoted fields with doubled quotes are unescaped into
+// storage owned by the splitter. Views stay valid until the next Split(). Not thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <deque>
+#include <vector>
+
+namespace callguard {
+
+class CsvSplitter {
+ public:
+  explicit CsvSplitter(char separator = ',') : sep_(separator) {}
+  // Returns false with `error` set when quoting is malformed (text after a closing quote, or an
+  // unclosed quote). Fields are left in fields().
+  bool Split(std::string_view record, std::string* error);
+  const std::vector<std::string_view>& fields() const { return fields_; }
+
+ private:
+  char sep_;
+  std::vector<std::string_view> fields_;
+  std::deque<std::string> unescaped_;  // deque: views into it survive growth
+  size_t unescaped_used_ = 0;
+};
+
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace callguard
