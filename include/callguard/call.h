@@ -35,7 +35,8 @@ std::string_view ToString(NumberType t);
 struct Number {
   // Packed 64-bit key for the hot path: for numbers that parse to E.164, bits 0..49 hold the
   // digits as an integer and bits 50..53 the digit count (so +1 234 and +12 34 differ); for text
-  // that is not a number, bit 63 is set and the rest is a hash of the text. 0 means withheld.
+  // that is not a number, bit 55 is set and bits 0..54 hold a hash of the text. Bits 56..63 are
+  // always 0. 0 means withheld.
   uint64_t key = 0;
   std::string text;          // E.164 ("+8613800138000") when valid, else the raw text
   std::string e164;          // E.164 form when the text parsed to a number at all, else empty

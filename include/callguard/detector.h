@@ -25,6 +25,9 @@ class Detector {
   virtual std::string_view name() const = 0;
   virtual void assess(const Call& call, Evidence& out) const = 0;
   virtual void observe(const Call& /*call*/) {}
+  // A hint that `call` will be assessed soon: start loading the state it needs into cache.
+  // Must not change anything observable. Engines that see calls in batches call it ahead.
+  virtual void Prefetch(const Call& /*call*/) const {}
   // Reloads lists and rules from their files (SIGHUP in the server). Default: nothing to reload.
   virtual Status Reload() { return Status::Ok(); }
   // Saves and restores learned state, for snapshots. Detectors without state write nothing.

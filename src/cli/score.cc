@@ -288,7 +288,10 @@ int RunScore(int argc, char** argv) {
   for (;;) {
     std::unique_ptr<Batch> b = full.Pop();
     if (!b) break;
+    constexpr size_t kAhead = 32;
+    for (size_t i = 0; i < std::min(kAhead, b->size); ++i) engine.Prefetch(b->calls[i]);
     for (size_t i = 0; i < b->size; ++i) {
+      if (i + kAhead < b->size) engine.Prefetch(b->calls[i + kAhead]);
       b->decisions[i] = engine.Process(b->calls[i]);
       engine.SwapEvidence(&b->evidence[i]);
     }

@@ -13,7 +13,6 @@ namespace pn = i18n::phonenumbers;
 
 namespace {
 
-constexpr uint64_t kRawBit = 1ULL << 63;
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
@@ -71,11 +70,11 @@ uint64_t PackRaw(std::string_view raw) {
   // FNV-1a: stable across runs and builds, so snapshot keys stay valid.
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : raw) h = (h ^ c) * 1099511628211ULL;
-  return kRawBit | (h & ~kRawBit) | 1;
+  return kRawKeyBit | (h & (kRawKeyBit - 1));
 }
 
 bool UnpackE164(uint64_t key, std::string* digits) {
-  if (key == 0 || (key & kRawBit)) return false;
+  if (!IsE164Key(key)) return false;
   int len = static_cast<int>((key >> 50) & 0xF);
   uint64_t v = key & ((1ULL << 50) - 1);
   digits->assign(len, '0');

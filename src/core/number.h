@@ -24,9 +24,15 @@
 
 namespace callguard {
 
+// Keys use the low 56 bits only (tables may keep their own data in the top byte): E.164 keys
+// bits 0..53, keys of text that is not a number have kRawKeyBit set and a hash below it.
+constexpr uint64_t kRawKeyBit = 1ULL << 55;
+constexpr uint64_t kKeyMask = (1ULL << 56) - 1;
+inline bool IsE164Key(uint64_t key) { return key != 0 && !(key & kRawKeyBit); }
+
 // Packs E.164 digits (no '+', 1..15 digits) into the key layout documented in call.h.
 uint64_t PackE164(std::string_view digits);
-// The key of text that is not a number: a hash with bit 63 set.
+// The key of text that is not a number: a 55-bit hash with kRawKeyBit set.
 uint64_t PackRaw(std::string_view raw);
 // Digit count and digits of a packed E.164 key; returns false for non-E.164 keys.
 bool UnpackE164(uint64_t key, std::string* digits);

@@ -1,14 +1,14 @@
-// ActiveCalls: which calls are in progress at a given moment, per caller, for concurrency.
+// ActiveCalls: how many calls each number has in progress at a given moment (concurrency).
 //
-// Calls are added when observed (with their end time: set-up + ring + talk) and expire as time
-// advances. Memory follows the number of calls in progress, not the number of callers. Times
-// only move forward; Advance() with an earlier time is a no-op. Single-threaded.
+// Calls are added when observed, with their end time (set-up + ring + talk), and expire as time
+// advances, to the second: a timing wheel of one-second buckets holds the keys by end time (calls
+// longer than the wheel wait in an overflow list), and an open-addressing map holds the count
+// per key. Memory follows the number of calls in progress, not the number of callers; each call
+// costs O(1). Time only moves forward; Advance() to an earlier time is a no-op. Single-threaded.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <queue>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -16,22 +16,32 @@ namespace callguard {
 
 class ActiveCalls {
  public:
+  ActiveCalls();
   void Advance(int64_t now_ms);
   void Add(uint64_t key, int64_t end_ms);
-  uint32_t Count(uint64_t key) const {
-    auto it = counts_.find(key);
-    return it == counts_.end() ? 0 : it->second;
-  }
-  size_t size() const { return heap_.size(); }
+  uint32_t Count(uint64_t key) const;
+  size_t size() const { return active_; }
   void Clear();
-  // All (end_ms, key) entries, for snapshots.
+  // All (end second, key) entries, for snapshots; re-add them with Add(key, end_s * 1000).
   std::vector<std::pair<int64_t, uint64_t>> Entries() const;
 
  private:
-  using Entry = std::pair<int64_t, uint64_t>;  // end_ms, key
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
-  std::unordered_map<uint64_t, uint32_t> counts_;
-  int64_t now_ms_ = INT64_MIN;
+  static constexpr int64_t kWheelSeconds = 1 << 14;  // about 4.5 hours
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t count = 0;
+  };
+  void Increment(uint64_t key);
+  void Decrement(uint64_t key);
+  size_t Index(uint64_t key) const;
+  void GrowMap();
+
+  std::vector<std::vector<uint64_t>> wheel_;          // keys by end second modulo the wheel
+  std::vector<std::pair<int64_t, uint64_t>> overflow_;  // calls ending beyond the wheel
+  std::vector<Slot> map_;                             // key -> count, linear probing
+  size_t used_ = 0;
+  size_t active_ = 0;
+  int64_t now_s_ = INT64_MIN;  // buckets up to and including now_s_ have been expired
 };
 
 }  // namespace callguard

@@ -53,6 +53,14 @@ void Engine::Observe(const Call& call) {
   if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
 }
 
+void Engine::Prefetch(const Call& call) const {
+  if (call.caller.key != 0 && call.callee.key != 0) {
+    state_->pairs.Prefetch(call.caller.key, call.callee.key);
+    state_->pairs.Prefetch(call.callee.key, call.caller.key);
+  }
+  for (const auto& d : detectors_) d->Prefetch(call);
+}
+
 Detector* Engine::FindDetector(std::string_view name) const {
   for (const auto& d : detectors_)
     if (d->name() == name) return d.get();
@@ -84,8 +92,8 @@ Status Engine::SaveSnapshot(const std::string& path) const {
   out.BeginSection("ACTV");
   auto entries = state_->active.Entries();
   out.Put<uint64_t>(entries.size());
-  for (const auto& [end, key] : entries) {
-    out.Put<int64_t>(end);
+  for (const auto& [end_s, key] : entries) {
+    out.Put<int64_t>(end_s);
     out.Put<uint64_t>(key);
   }
   out.EndSection();
@@ -127,13 +135,14 @@ Status Engine::LoadSnapshot(const std::string& path) {
   uint64_t n;
   if (!in.Get(&n)) return in.Corrupt("ACTV");
   state_->active.Clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    int64_t end;
-    uint64_t key;
-    if (!in.Get(&end) || !in.Get(&key)) return in.Corrupt("ACTV");
-    state_->active.Add(key, end);
-  }
   state_->now_ms = now;
+  if (now != INT64_MIN) state_->active.Advance(now);
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t end_s;
+    uint64_t key;
+    if (!in.Get(&end_s) || !in.Get(&key)) return in.Corrupt("ACTV");
+    state_->active.Add(key, end_s * 1000);
+  }
   for (const auto& d : detectors_) CG_RETURN_IF_ERROR(d->Load(in));
   return Status::Ok();
 }

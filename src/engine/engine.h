@@ -56,6 +56,9 @@ class Engine {
     Observe(call);
     return decision_;
   }
+  // A hint that `call` comes soon (e.g. a few calls ahead in a batch): starts loading the state
+  // its assessment needs. Changes nothing observable.
+  void Prefetch(const Call& call) const;
   const Evidence& evidence() const { return evidence_; }
   // Exchanges the last call's evidence with `out` (no copy), for pipelines that format verdicts
   // on another thread.

@@ -21,8 +21,7 @@ uint64_t PairFilter::Mix(uint64_t a, uint64_t b) {
 
 bool PairFilter::Contains(uint64_t a, uint64_t b) const {
   uint64_t h = Mix(a, b);
-  const Block& blk = blocks_[static_cast<size_t>(
-      (static_cast<unsigned __int128>(h) * blocks_.size()) >> 64)];
+  const Block& blk = blocks_[BlockIndex(h)];
   uint64_t bits = h * 0xD6E8FEB86659FD93ULL;
   for (int i = 0; i < 8; ++i) {
     if (!(blk.w[i] & (1ULL << ((bits >> (i * 6)) & 63)))) return false;
@@ -32,8 +31,7 @@ bool PairFilter::Contains(uint64_t a, uint64_t b) const {
 
 void PairFilter::Insert(uint64_t a, uint64_t b) {
   uint64_t h = Mix(a, b);
-  Block& blk = blocks_[static_cast<size_t>(
-      (static_cast<unsigned __int128>(h) * blocks_.size()) >> 64)];
+  Block& blk = blocks_[BlockIndex(h)];
   uint64_t bits = h * 0xD6E8FEB86659FD93ULL;
   for (int i = 0; i < 8; ++i) blk.w[i] |= 1ULL << ((bits >> (i * 6)) & 63);
   ++inserted_;

@@ -32,7 +32,7 @@ size_t ProfileTable::slots() const {
 
 size_t ProfileTable::memory_bytes() const {
   size_t n = segments_.capacity() * sizeof(Segment);
-  for (const auto& s : segments_) n += s.slots.capacity() * sizeof(Profile);
+  for (const auto& s : segments_) n += HugeRoundUp(s.slots.capacity() * sizeof(Profile));
   return n;
 }
 
@@ -41,14 +41,13 @@ const Profile* ProfileTable::Find(uint64_t key) const {
   const Segment& seg = SegmentFor(h);
   size_t cap = seg.slots.size();
   uint32_t i = Home(h, cap);
-  for (uint32_t dist = 0;; ++dist) {
-    const Profile& p = seg.slots[i];
-    if (p.key == key) return &p;
-    if (p.key == 0) return nullptr;
-    // Robin Hood invariant: stop once the resident is closer to its home than we are to ours.
-    uint32_t home = Home(Hash(p.key), cap);
-    uint32_t pdist = i >= home ? i - home : static_cast<uint32_t>(i + cap - home);
-    if (pdist < dist) return nullptr;
+  const Profile* slots = seg.slots.data();
+  for (uint64_t dist = 0;; ++dist) {
+    uint64_t tagged = slots[i].key;
+    if ((tagged & kKeyBits) == key && tagged != 0) return &slots[i];
+    // Robin Hood invariant: stop at an empty slot, or once the resident is closer to its home
+    // than we would be to ours.
+    if (tagged == 0 || (tagged >> kDistShift) < dist) return nullptr;
     if (++i == cap) i = 0;
   }
 }
@@ -57,22 +56,28 @@ Profile* ProfileTable::Find(uint64_t key) {
   return const_cast<Profile*>(static_cast<const ProfileTable*>(this)->Find(key));
 }
 
-Profile* ProfileTable::InsertNew(Segment& seg, Profile p) {
+Profile* ProfileTable::InsertNew(Segment& seg, Profile p, Profile* carried) {
   size_t cap = seg.slots.size();
   uint32_t i = Home(Hash(p.key), cap);
-  uint32_t dist = 0;
+  uint64_t dist = 0;
   Profile* placed = nullptr;
   for (;;) {
+    if (dist > 255) {
+      *carried = p;  // the profile still looking for a slot (maybe a displaced resident)
+      return nullptr;
+    }
     Profile& slot = seg.slots[i];
     if (slot.key == 0) {
       slot = p;
+      slot.key |= dist << kDistShift;
       ++seg.count;
       return placed ? placed : &slot;
     }
-    uint32_t home = Home(Hash(slot.key), cap);
-    uint32_t sdist = i >= home ? i - home : static_cast<uint32_t>(i + cap - home);
+    uint64_t sdist = slot.key >> kDistShift;
     if (sdist < dist) {
+      p.key |= dist << kDistShift;
       std::swap(slot, p);
+      p.key &= kKeyBits;
       if (!placed) placed = &slot;
       dist = sdist;
     }
@@ -82,15 +87,25 @@ Profile* ProfileTable::InsertNew(Segment& seg, Profile p) {
 }
 
 void ProfileTable::Grow(Segment& seg) {
-  size_t cap = seg.slots.size();
-  size_t next = std::max(cap + 8, cap + cap / 4);
-  std::vector<Profile> old;
-  old.swap(seg.slots);
-  seg.slots.assign(next, Profile());
-  seg.count = 0;
-  for (const Profile& p : old)
-    if (p.key != 0) InsertNew(seg, p);
-  seg.slots.shrink_to_fit();
+  for (size_t next = std::max(seg.slots.size() + 8, seg.slots.size() + seg.slots.size() / 4);;
+       next += next / 4) {
+    std::vector<Profile, HugePageAllocator<Profile>> fresh(next);
+    Segment grown{std::move(fresh), 0};
+    bool ok = true;
+    Profile carried;
+    for (Profile p : seg.slots) {
+      if (p.key == 0) continue;
+      p.key &= kKeyBits;
+      if (!InsertNew(grown, p, &carried)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) {
+      seg = std::move(grown);
+      return;
+    }
+  }
 }
 
 Profile* ProfileTable::FindOrInsert(uint64_t key) {
@@ -101,16 +116,25 @@ Profile* ProfileTable::FindOrInsert(uint64_t key) {
   Profile fresh;
   fresh.key = key;
   ++size_;
-  return InsertNew(seg, fresh);
+  Insert(seg, fresh);
+  return Find(key);
+}
+
+void ProfileTable::Insert(Segment& seg, Profile p) {
+  // A probe distance past 255 (practically impossible below 90% load) forces growth; the
+  // profile that was still homeless then goes into the grown segment.
+  Profile carried;
+  while (!InsertNew(seg, p, &carried)) {
+    Grow(seg);
+    p = carried;
+  }
 }
 
 void ProfileTable::Put(const Profile& p) {
-  if (Profile* existing = Find(p.key)) {
-    *existing = p;
-    return;
-  }
-  Profile* slot = FindOrInsert(p.key);
+  Profile* slot = FindOrInsert(p.key & kKeyBits);
+  uint64_t tag = slot->key;
   *slot = p;
+  slot->key = tag;  // keep the slot's probe distance
 }
 
 size_t ProfileTable::Sweep(uint32_t older_than_s) {
@@ -124,17 +148,18 @@ size_t ProfileTable::Sweep(uint32_t older_than_s) {
     // just as fast for a periodic sweep).
     std::vector<Profile> keep;
     keep.reserve(seg.count);
-    for (const auto& p : seg.slots) {
+    for (Profile p : seg.slots) {
       if (p.key == 0) continue;
       if (p.last_s < older_than_s) {
         ++removed;
       } else {
+        p.key &= kKeyBits;
         keep.push_back(p);
       }
     }
     std::fill(seg.slots.begin(), seg.slots.end(), Profile());
     seg.count = 0;
-    for (const auto& p : keep) InsertNew(seg, p);
+    for (const auto& p : keep) Insert(seg, p);
   }
   size_ -= removed;
   return removed;

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_pages.h"
+
 namespace callguard {
 
 struct Profile {
@@ -20,7 +22,9 @@ struct Profile {
   static constexpr float kShareScale = 65535.0f;
   enum Share { kAnswered = 0, kShort, kLong, kNight, kNewContact, kReciprocal, kShareCount };
 
-  uint64_t key = 0;        // packed number key; 0 = empty slot
+  // The packed number key (low 56 bits; 0 = empty slot). Inside the table the top byte holds
+  // the slot's Robin Hood probe distance; profiles handed out by ForEach have it cleared.
+  uint64_t key = 0;
   uint32_t last_s = 0;     // time of the last update (Unix seconds)
   float attempts[3] = {};  // outgoing call attempts, decayed per window (short, medium, long)
   float incoming = 0;      // incoming calls, decayed over the long window
@@ -36,12 +40,18 @@ static_assert(sizeof(Profile) == 48, "Profile must stay 48 bytes");
 
 class ProfileTable {
  public:
-  static constexpr int kSegmentBits = 12;
+  static constexpr int kSegmentBits = 4;
   static constexpr size_t kSegments = size_t{1} << kSegmentBits;
 
   explicit ProfileTable(size_t expected_numbers = 1 << 20);
 
   Profile* Find(uint64_t key);
+  // Starts loading the slot where `key` would live (a cache hint; changes nothing).
+  void Prefetch(uint64_t key) const {
+    uint64_t h = Hash(key);
+    const Segment& seg = SegmentFor(h);
+    __builtin_prefetch(seg.slots.data() + Home(h, seg.slots.size()));
+  }
   const Profile* Find(uint64_t key) const;
   // Returns the profile of `key`, inserting a zeroed one when absent. `key` must not be 0.
   Profile* FindOrInsert(uint64_t key);
@@ -56,18 +66,24 @@ class ProfileTable {
 
   template <typename F>
   void ForEach(F f) const {
-    for (const auto& seg : segments_)
-      for (const auto& p : seg.slots)
-        if (p.key != 0) f(p);
+    for (const auto& seg : segments_) {
+      for (Profile p : seg.slots) {
+        if (p.key == 0) continue;
+        p.key &= kKeyBits;
+        f(p);
+      }
+    }
   }
   // Inserts a complete profile (snapshot restore); replaces an existing one.
   void Put(const Profile& p);
 
  private:
   struct Segment {
-    std::vector<Profile> slots;
+    std::vector<Profile, HugePageAllocator<Profile>> slots;
     uint32_t count = 0;
   };
+  static constexpr int kDistShift = 56;
+  static constexpr uint64_t kKeyBits = (1ULL << kDistShift) - 1;
   static uint64_t Hash(uint64_t key);
   static uint32_t Home(uint64_t h, size_t cap) {
     return static_cast<uint32_t>(((h & 0xffffffffULL) * cap) >> 32);
@@ -75,8 +91,11 @@ class ProfileTable {
   Segment& SegmentFor(uint64_t h) { return segments_[h >> (64 - kSegmentBits)]; }
   const Segment& SegmentFor(uint64_t h) const { return segments_[h >> (64 - kSegmentBits)]; }
   void Grow(Segment& seg);
-  // Robin Hood insert of a profile known to be absent; returns where `p` landed.
-  static Profile* InsertNew(Segment& seg, Profile p);
+  // Robin Hood insert of a profile known to be absent (its top byte clear); returns where `p`
+  // landed, or nullptr when a probe distance would not fit in the top byte, with the profile
+  // still without a slot in *carried (the caller grows the segment and inserts it).
+  static Profile* InsertNew(Segment& seg, Profile p, Profile* carried);
+  void Insert(Segment& seg, Profile p);
 
   std::vector<Segment> segments_;
   size_t size_ = 0;

@@ -11,6 +11,14 @@ namespace callguard {
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
+  size_t plain = 0;
+  while (plain < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[plain]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+    ++plain;
+  }
+  out->append(s.data(), plain);
+  s.remove_prefix(plain);
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {

@@ -199,6 +199,7 @@ CdrReader::Outcome CdrReader::Next(Call* call, Rejected* rej) {
         return Reject(r, "malformed_quotes", err, rej);
       }
       const auto& fields = splitter_.fields();
+      const bool check_utf8 = !IsValidUtf8(r.text);
       if (format_ == CdrFormat::kCanonical) {
         if (fields.size() != header_.size()) {
           return Reject(r, "field_count",
@@ -206,7 +207,7 @@ CdrReader::Outcome CdrReader::Next(Call* call, Rejected* rej) {
                             std::to_string(fields.size()),
                         rej);
         }
-        if (!mapper_.CheckFields(fields, &header_, &why)) {
+        if (!mapper_.CheckFields(fields, &header_, &why, check_utf8)) {
           ok = false;
         } else {
           std::array<std::string_view, kFieldCount> f{};
@@ -214,7 +215,7 @@ CdrReader::Outcome CdrReader::Next(Call* call, Rejected* rej) {
             if (column_field_[i] >= 0) f[column_field_[i]] = fields[i];
           ok = mapper_.MapCanonical(f, r.line, call, &why);
         }
-      } else if (!mapper_.CheckFields(fields, nullptr, &why)) {
+      } else if (!mapper_.CheckFields(fields, nullptr, &why, check_utf8)) {
         ok = false;
       } else if (format_ == CdrFormat::kAsterisk) {
         ok = mapper_.MapAsterisk(fields, r.line, call, &why);

@@ -82,7 +82,8 @@ std::string Quote(std::string_view v) {
 }  // namespace
 
 bool RecordMapper::CheckFields(const std::vector<std::string_view>& fields,
-                               const std::vector<std::string>* names, RejectReason* why) const {
+                               const std::vector<std::string>* names, RejectReason* why,
+                               bool check_utf8) const {
   auto name = [&](size_t i) {
     if (names && i < names->size()) return (*names)[i];
     std::string n = "#";
@@ -96,7 +97,7 @@ bool RecordMapper::CheckFields(const std::vector<std::string_view>& fields,
                      " bytes (limit " + std::to_string(cfg_.max_field_bytes) + ")";
       return false;
     }
-    if (!IsValidUtf8(fields[i])) {
+    if (check_utf8 && !IsValidUtf8(fields[i])) {
       why->code = "bad_utf8";
       why->message = "field " + name(i) + " is not valid UTF-8";
       return false;

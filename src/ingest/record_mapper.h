@@ -48,9 +48,11 @@ class RecordMapper {
                    RejectReason* why);
   bool MapFreeswitch(const std::vector<std::string_view>& fields, uint64_t line, Call* call,
                      RejectReason* why);
-  // Checks every field for length and UTF-8; false with `why` set on the first bad one.
+  // Checks every field for length and (when `check_utf8`) UTF-8; false with `why` set on the
+  // first bad one. A record already known to be valid UTF-8 as a whole skips the per-field check.
   bool CheckFields(const std::vector<std::string_view>& fields,
-                   const std::vector<std::string>* names, RejectReason* why) const;
+                   const std::vector<std::string>* names, RejectReason* why,
+                   bool check_utf8 = true) const;
 
  private:
   bool SetTime(std::string_view v, std::string_view name, Call* call, RejectReason* why);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/number.h"
 #include "core/time.h"
 #include "engine/engine.h"
 #include "engine/snapshot.h"
@@ -66,15 +67,17 @@ BehaviourDetector::Options BehaviourDetector::ParseConfig(ConfigNode& node) {
 
 BehaviourDetector::BehaviourDetector(const Options& opt, const EngineState& state)
     : opt_(opt), state_(state), profiles_(state.config.engine.expected_numbers) {
-  for (int i = 0; i < 3; ++i) rate_[i] = std::log(2.0) / opt_.windows[i].half_life_s;
+  for (int i = 0; i < 3; ++i)
+    rate_[i] = static_cast<float>(std::log(2.0) / opt_.windows[i].half_life_s);
   rate_long_ = rate_[2];
 }
 
 void BehaviourDetector::Decay(Profile* p, int64_t now_s) const {
   int64_t dt = now_s - static_cast<int64_t>(p->last_s);
   if (dt <= 0) return;
-  for (int i = 0; i < 3; ++i) p->attempts[i] *= static_cast<float>(std::exp(-rate_[i] * dt));
-  float f = static_cast<float>(std::exp(-rate_long_ * dt));
+  const float fdt = static_cast<float>(dt);
+  for (int i = 0; i < 3; ++i) p->attempts[i] *= std::exp(-rate_[i] * fdt);
+  const float f = std::exp(-rate_long_ * fdt);
   p->incoming *= f;
   p->callbacks *= f;
   p->last_s = static_cast<uint32_t>(now_s);
@@ -126,7 +129,7 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
   if (!View(call.caller.key, now, &p)) return;
 
   // Sequential dialling: this callee continues a run of consecutive numbers.
-  if (call.callee.key != 0 && call.callee.key < (1ULL << 63)) {
+  if (IsE164Key(call.callee.key)) {
     uint16_t low = Low16(call.callee);
     int run = p.seq_run + (low == static_cast<uint16_t>(p.last_callee_low + 1) ? 1 : 0);
     if (run + 1 >= opt_.sequential_run && low == static_cast<uint16_t>(p.last_callee_low + 1))
@@ -197,7 +200,7 @@ void BehaviourDetector::observe(const Call& call) {
     if (b != 0) {
       UpdateShare(p, Profile::kNewContact, !state_.pairs.Contains(a, b), alpha);
       UpdateShare(p, Profile::kReciprocal, state_.pairs.Contains(b, a), alpha);
-      if (b < (1ULL << 63)) {
+      if (IsE164Key(b)) {
         uint16_t low = Low16(call.callee);
         p->seq_run = low == static_cast<uint16_t>(p->last_callee_low + 1)
                          ? static_cast<uint8_t>(std::min(255, p->seq_run + 1))

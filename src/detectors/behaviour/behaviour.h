@@ -63,6 +63,10 @@ class BehaviourDetector : public Detector {
   std::string_view name() const override { return "behaviour"; }
   void assess(const Call& call, Evidence& out) const override;
   void observe(const Call& call) override;
+  void Prefetch(const Call& call) const override {
+    if (call.caller.key) profiles_.Prefetch(call.caller.key);
+    if (call.callee.key) profiles_.Prefetch(call.callee.key);
+  }
   void Save(SnapshotWriter& out) const override;
   Status Load(SnapshotReader& in) override;
 
@@ -79,8 +83,8 @@ class BehaviourDetector : public Detector {
 
   Options opt_;
   const EngineState& state_;
-  std::array<double, 3> rate_;  // ln 2 / half-life per window
-  double rate_long_;
+  std::array<float, 3> rate_;  // ln 2 / half-life per window
+  float rate_long_;
   ProfileTable profiles_;
 };
 

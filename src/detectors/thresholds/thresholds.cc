@@ -309,11 +309,12 @@ Status ThresholdsDetector::Load(SnapshotReader& in) {
     if (k.rule < rules_.size()) stats_[k] = s;
   }
   if (!in.Get(&n)) return in.Corrupt("THRS");
+  if (state_.now_ms != INT64_MIN) active_.Advance(state_.now_ms);
   for (uint64_t i = 0; i < n; ++i) {
-    int64_t end;
+    int64_t end_s;
     uint64_t key;
-    if (!in.Get(&end) || !in.Get(&key)) return in.Corrupt("THRS");
-    active_.Add(key, end);
+    if (!in.Get(&end_s) || !in.Get(&key)) return in.Corrupt("THRS");
+    active_.Add(key, end_s * 1000);
   }
   return Status::Ok();
 }
