@@ -137,6 +137,11 @@ Normaliser::ClassInfo Normaliser::ClassifyUncached(std::string_view digits) {
   if (util->Parse(text, region_, &n) != pn::PhoneNumberUtil::NO_PARSING_ERROR) {
     return {NumberStatus::kInvalid, NumberType::kUnknown};
   }
+  // A spelling libphonenumber rewrites (e.g. a national prefix after the country code) is not
+  // canonical: its class must not vouch for the digits as they stand.
+  std::string formatted;
+  util->Format(n, pn::PhoneNumberUtil::E164, &formatted);
+  if (formatted != text) return {NumberStatus::kInvalid, NumberType::kUnknown};
   if (util->IsValidNumber(n)) return {NumberStatus::kValid, FromPn(util->GetNumberType(n))};
   if (n.country_code() == home_cc_) {
     pn::ShortNumberInfo shorts;
@@ -187,9 +192,11 @@ void Normaliser::Normalise(std::string_view raw, Number* out) {
     out->domestic = false;
     return;
   }
-  // Canonical E.164.
+  // Canonical E.164. Only a valid reading is taken as it stands: libphonenumber repairs some
+  // invalid spellings (a national prefix after the country code, "+86 010 ..."), so those go to
+  // it below.
   if (raw.size() >= 3 && raw.size() <= 16 && raw[0] == '+' && raw[1] != '0' &&
-      AllDigits(raw.substr(1))) {
+      AllDigits(raw.substr(1)) && Classify(raw.substr(1)).status == NumberStatus::kValid) {
     FillFromE164(raw.substr(1), raw, out);
     return;
   }
@@ -209,22 +216,24 @@ void Normaliser::Normalise(std::string_view raw, Number* out) {
   auto it = raw_cache_.find(std::string(raw));
   if (it != raw_cache_.end()) {
     ++stats_.raw_cache_hits;
-    if (it->second.e164.empty()) {
-      out->key = PackRaw(raw);
-      out->text.assign(raw);
-      out->e164.clear();
-      out->status = NumberStatus::kUnparsable;
-      out->type = NumberType::kUnknown;
-      out->country_code = 0;
-      out->domestic = false;
+    const RawEntry& e = it->second;
+    out->e164 = e.e164;
+    out->status = e.status;
+    out->type = e.type;
+    out->country_code = e.cc;
+    out->domestic = e.cc != 0 && e.cc == home_cc_;
+    out->key = e.e164.empty() ? PackRaw(raw) : PackE164(std::string_view(e.e164).substr(1));
+    if (e.status == NumberStatus::kValid) {
+      out->text = e.e164;
     } else {
-      FillFromE164(std::string_view(it->second.e164).substr(1), raw, out);
+      out->text.assign(raw);
     }
     return;
   }
   NormaliseUncached(raw, out);
   if (raw_cache_.size() >= kRawCacheLimit) raw_cache_.clear();  // bounded: start afresh
-  raw_cache_.emplace(std::string(raw), RawEntry{out->e164, out->country_code});
+  raw_cache_.emplace(std::string(raw),
+                     RawEntry{out->e164, out->status, out->type, out->country_code});
 }
 
 void Normaliser::NormaliseUncached(std::string_view raw, Number* out) {

@@ -67,6 +67,8 @@ class Normaliser {
   };
   struct RawEntry {
     std::string e164;  // empty: not a number
+    NumberStatus status;
+    NumberType type;
     uint16_t cc;
   };
   Normaliser(std::string region, uint16_t home_cc);

@@ -216,7 +216,14 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
     }
     return;
   }
-  if (cli.status == NumberStatus::kShortCode) {
+  // National service numbers (110, 95588, 12345, 96110...) are shorter than subscriber numbers;
+  // libphonenumber knows only some of them, so judge them by length: normal on a domestic route,
+  // spoofed from abroad or from the internet.
+  const size_t cc_len = cli.country_code < 10 ? 1 : cli.country_code < 100 ? 2 : 3;
+  const bool service_length = cli.domestic && digits.size() > cc_len &&
+                              digits.size() - cc_len <= kServiceNumberDigits;
+  if (cli.status == NumberStatus::kShortCode ||
+      (cli.status == NumberStatus::kInvalid && service_length)) {
     if (foreign || call.ingress == Ingress::kVoip)
       out.Add(name(), "short_code_cli_foreign_route", w.short_code_cli_foreign_route,
               "national short code " + cli.text + " presented on an " +
@@ -251,7 +258,6 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
       call.ingress != Ingress::kMobile && call.ingress != Ingress::kFixed &&
       cli.key != call.callee.key) {
     std::string_view a = digits, b = call.callee.digits();
-    size_t cc_len = cli.country_code < 10 ? 1 : cli.country_code < 100 ? 2 : 3;
     if (a.size() == b.size() && a.size() >= cc_len + k &&
         a.compare(0, cc_len + k, b, 0, cc_len + k) == 0) {
       out.Add(name(), "neighbour_spoof", w.neighbour_spoof,

@@ -22,6 +22,8 @@ struct EngineState;
 
 class IdentityDetector : public Detector {
  public:
+  // National numbers this short are service codes, not subscriber numbers.
+  static constexpr size_t kServiceNumberDigits = 6;
   struct Weights {
     double intl_ingress_domestic_cli = 2.5;
     double foreign_origin_domestic_cli = 2.0;

@@ -1,0 +1,100 @@
+#include "engine/policy.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/verdict_writer.h"
+#include "test_util.h"
+#include <nlohmann/json.hpp>
+
+namespace callguard {
+namespace {
+
+Decision D(std::initializer_list<double> weights, bool protect = false, bool block = false,
+           bool emergency = false, bool shadow = false) {
+  Evidence ev;
+  for (double w : weights) ev.Add("t", "code", w, "");
+  ev.protected_caller = protect;
+  ev.blocklisted = block;
+  ev.emergency = emergency;
+  return Decide(ev, PolicyConfig(), shadow);
+}
+
+TEST(Policy, ScoreFromWeights) {
+  EXPECT_DOUBLE_EQ(D({}).score, 0);
+  EXPECT_NEAR(D({0.6931}).score, 0.5, 1e-4);
+  EXPECT_NEAR(D({1.0, 2.0}).score, 1 - std::exp(-3.0), 1e-12);
+  EXPECT_DOUBLE_EQ(D({-3}).score, 0);  // negative totals clamp to no risk
+  EXPECT_NEAR(D({3, -1}).score, 1 - std::exp(-2.0), 1e-12);
+}
+
+TEST(Policy, ActionLadder) {
+  EXPECT_EQ(D({0.5}).action, Action::kAllow);
+  EXPECT_EQ(D({0.8}).action, Action::kLabel);
+  EXPECT_EQ(D({2.0}).action, Action::kWarn);
+  EXPECT_EQ(D({3.5}).action, Action::kBlock);
+}
+
+TEST(Policy, ProtectionBlocklistEmergencyAndShadow) {
+  EXPECT_EQ(D({5}, /*protect=*/true).action, Action::kLabel);
+  EXPECT_EQ(D({5}, true, /*block=*/true).action, Action::kBlock);
+  EXPECT_EQ(D({0}, false, /*block=*/true).action, Action::kBlock);
+  EXPECT_EQ(D({9}, false, true, /*emergency=*/true).action, Action::kLabel);
+  Decision s = D({5}, false, false, false, /*shadow=*/true);
+  EXPECT_EQ(s.action, Action::kAllow);
+  EXPECT_EQ(s.decided, Action::kBlock);
+}
+
+TEST(Policy, ReasonsMostImportantFirst) {
+  Evidence ev;
+  ev.Add("a", "small", 0.2, "");
+  ev.Add("b", "negative", -1.5, "");
+  ev.Add("c", "big", 2.0, "");
+  Decide(ev, PolicyConfig(), false);
+  EXPECT_EQ(ev[0].code, "big");
+  EXPECT_EQ(ev[1].code, "negative");
+  EXPECT_EQ(ev[2].code, "small");
+}
+
+TEST(VerdictJson, MatchesTheContract) {
+  Call c = testing::MakeCall("2026-03-02T09:15:04Z", "+8613800138000", "bad\"callee\n");
+  c.call_id = "c-000123";
+  Evidence ev;
+  ev.Add("identity", "intl_ingress_domestic_cli", 2.1,
+         "international ingress presenting a domestic mobile number");
+  Decision d = Decide(ev, PolicyConfig(), false);
+  std::string line;
+  AppendVerdictJson(c, d, ev, false, &line);
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["call_id"], "c-000123");
+  EXPECT_EQ(j["start_time"], "2026-03-02T09:15:04Z");
+  EXPECT_EQ(j["caller"], "+8613800138000");
+  EXPECT_EQ(j["callee"], "bad\"callee\n");  // raw text of a non-number, escaped
+  EXPECT_NEAR(j["score"].get<double>(), 0.8775, 1e-4);
+  EXPECT_EQ(j["action"], "warn");
+  ASSERT_EQ(j["reasons"].size(), 1u);
+  EXPECT_EQ(j["reasons"][0]["detector"], "identity");
+  EXPECT_EQ(j["reasons"][0]["code"], "intl_ingress_domestic_cli");
+  EXPECT_DOUBLE_EQ(j["reasons"][0]["weight"].get<double>(), 2.1);
+  EXPECT_FALSE(j.contains("decided"));
+  std::string shadow;
+  AppendVerdictJson(c, d, ev, true, &shadow);
+  EXPECT_EQ(nlohmann::json::parse(shadow)["decided"], "warn");
+}
+
+TEST(VerdictJson, Decimals) {
+  auto f = [](double v) {
+    std::string s;
+    AppendDecimal(v, &s);
+    return s;
+  };
+  EXPECT_EQ(f(0), "0");
+  EXPECT_EQ(f(0.97), "0.97");
+  EXPECT_EQ(f(2.1), "2.1");
+  EXPECT_EQ(f(-0.5), "-0.5");
+  EXPECT_EQ(f(1), "1");
+  EXPECT_EQ(f(0.123456), "0.1235");
+  EXPECT_EQ(f(12.00004), "12");
+}
+
+}  // namespace
+}  // namespace callguard

@@ -1,0 +1,138 @@
+// Tests of the engine's state structures: profile table, pair filter, calls in progress.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <unordered_map>
+
+#include "core/number.h"
+#include "engine/active_calls.h"
+#include "engine/pair_filter.h"
+#include "engine/profile_table.h"
+
+namespace callguard {
+namespace {
+
+uint64_t Key(uint64_t i) { return PackE164(std::to_string(8613000000000ULL + i * 7919)); }
+
+TEST(ProfileTable, MatchesAReferenceMapThroughGrowthAndSweeps) {
+  ProfileTable t(1024);
+  std::unordered_map<uint64_t, uint32_t> ref;
+  std::mt19937_64 rng(7);
+  for (int step = 0; step < 300000; ++step) {
+    uint64_t k = Key(rng() % 150000);
+    Profile* p = t.FindOrInsert(k);
+    ASSERT_EQ(p->key & kKeyMask, k);
+    p->last_s = static_cast<uint32_t>(step);
+    ref[k] = static_cast<uint32_t>(step);
+    if (step % 100000 == 99999) {
+      uint32_t cut = static_cast<uint32_t>(step - 50000);
+      size_t expect = 0;
+      for (auto it = ref.begin(); it != ref.end();) {
+        if (it->second < cut) {
+          it = ref.erase(it);
+          ++expect;
+        } else {
+          ++it;
+        }
+      }
+      EXPECT_EQ(t.Sweep(cut), expect);
+    }
+  }
+  EXPECT_EQ(t.size(), ref.size());
+  for (const auto& [k, v] : ref) {
+    const Profile* p = t.Find(k);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->last_s, v);
+  }
+  EXPECT_EQ(t.Find(Key(999999)), nullptr);
+  size_t seen = 0;
+  t.ForEach([&](const Profile& p) {
+    ++seen;
+    EXPECT_EQ(ref.at(p.key), p.last_s);  // ForEach hands out clean keys
+  });
+  EXPECT_EQ(seen, ref.size());
+}
+
+TEST(ProfileTable, PutRestoresCompleteProfiles) {
+  ProfileTable a(1024), b(1024);
+  for (uint64_t i = 0; i < 5000; ++i) {
+    Profile* p = a.FindOrInsert(Key(i));
+    p->attempts[2] = static_cast<float>(i);
+    p->share[Profile::kAnswered] = static_cast<uint16_t>(i);
+  }
+  a.ForEach([&](const Profile& p) { b.Put(p); });
+  ASSERT_EQ(b.size(), 5000u);
+  for (uint64_t i = 0; i < 5000; ++i) {
+    const Profile* p = b.Find(Key(i));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->attempts[2], static_cast<float>(i));
+    EXPECT_EQ(p->share[Profile::kAnswered], i);
+  }
+}
+
+TEST(ProfileTable, MemoryPerNumberAtItsRealLoad) {
+  // Grown from small, as in production: the load factor is whatever growth left.
+  ProfileTable t(1024);
+  const uint64_t n = 400000;
+  for (uint64_t i = 0; i < n; ++i) t.FindOrInsert(Key(i));
+  double per = static_cast<double>(t.memory_bytes()) / t.size();
+  EXPECT_LE(per, 48 / 0.72 + 1);  // growth by 25% at 90% load keeps the load above 72%
+  EXPECT_GE(per, 48.0);
+}
+
+TEST(PairFilter, NoFalseNegativesAndFewFalsePositives) {
+  PairFilter f(1 << 20);  // 1 MiB
+  const uint64_t n = 200000;  // about 42 bits per pair
+  for (uint64_t i = 0; i < n; ++i) f.Insert(Key(i), Key(i + 1));
+  for (uint64_t i = 0; i < n; ++i) ASSERT_TRUE(f.Contains(Key(i), Key(i + 1)));
+  // Ordered: the reverse pairs were never inserted.
+  uint64_t fp = 0;
+  for (uint64_t i = 0; i < n; ++i) fp += f.Contains(Key(i + 1), Key(i));
+  double rate = static_cast<double>(fp) / n;
+  EXPECT_LT(rate, 0.001);
+  EXPECT_LT(f.EstimatedFpr(), 0.001);
+  f.Clear();
+  EXPECT_FALSE(f.Contains(Key(1), Key(2)));
+}
+
+TEST(ActiveCalls, CountsCallsInProgressToTheSecond) {
+  ActiveCalls a;
+  a.Advance(1000000);
+  a.Add(7, 1000000 + 30000);  // ends 30 s later
+  a.Add(7, 1000000 + 90000);
+  a.Add(8, 1000000 + 10000);
+  EXPECT_EQ(a.Count(7), 2u);
+  EXPECT_EQ(a.Count(8), 1u);
+  a.Advance(1000000 + 20000);
+  EXPECT_EQ(a.Count(8), 0u);
+  EXPECT_EQ(a.Count(7), 2u);
+  a.Advance(1000000 + 60000);
+  EXPECT_EQ(a.Count(7), 1u);
+  a.Advance(1000000 + 50000);  // time does not go back
+  EXPECT_EQ(a.Count(7), 1u);
+  a.Advance(1000000 + 91000);
+  EXPECT_EQ(a.Count(7), 0u);
+  EXPECT_EQ(a.size(), 0u);
+}
+
+TEST(ActiveCalls, VeryLongCallsAndJumpsInTime) {
+  ActiveCalls a;
+  a.Advance(0);
+  a.Add(1, 10LL * 3600 * 1000);  // 10 h: beyond the wheel
+  a.Add(2, 5000);
+  EXPECT_EQ(a.Count(1), 1u);
+  a.Advance(5LL * 3600 * 1000);
+  EXPECT_EQ(a.Count(1), 1u);
+  EXPECT_EQ(a.Count(2), 0u);
+  a.Advance(10LL * 3600 * 1000 + 1000);
+  EXPECT_EQ(a.Count(1), 0u);
+  // Many keys: the count map grows and deletes without losing any.
+  for (uint64_t k = 1; k <= 5000; ++k) a.Add(k, 11LL * 3600 * 1000 + static_cast<int64_t>(k) * 1000);
+  for (uint64_t k = 1; k <= 5000; ++k) ASSERT_EQ(a.Count(k), 1u);
+  a.Advance(11LL * 3600 * 1000 + 2500 * 1000);
+  for (uint64_t k = 1; k <= 5000; ++k) ASSERT_EQ(a.Count(k), k <= 2500 ? 0u : 1u) << k;
+  EXPECT_EQ(a.Entries().size(), 2500u);
+}
+
+}  // namespace
+}  // namespace callguard
