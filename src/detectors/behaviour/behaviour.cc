@@ -13,21 +13,21 @@ BehaviourDetector::Options BehaviourDetector::ParseConfig(ConfigNode& node) {
   Options o;
   o.enabled = node.Bool("enabled", true);
   auto windows = node.List("windows");
+  for (size_t i = 0; i < windows.size(); ++i) {
+    Window w = i < 3 ? o.windows[i] : Window{};
+    w.name = windows[i].String("name", w.name);
+    w.half_life_s = windows[i].Duration("half_life", w.half_life_s);
+    w.burst_attempts = windows[i].Number("burst_attempts", w.burst_attempts, 0, 1e9);
+    if (w.half_life_s <= 0) windows[i].Error("half_life", "must be positive");
+    windows[i].Finish();
+    if (i < 3) o.windows[i] = w;
+  }
   if (!windows.empty() && windows.size() != 3) {
     node.Error("windows", "expected exactly three windows (short, medium, long), got " +
                               std::to_string(windows.size()));
-  } else {
-    for (size_t i = 0; i < windows.size(); ++i) {
-      Window& w = o.windows[i];
-      w.name = windows[i].String("name", w.name);
-      w.half_life_s = windows[i].Duration("half_life", w.half_life_s);
-      w.burst_attempts = windows[i].Number("burst_attempts", w.burst_attempts, 0, 1e9);
-      if (w.half_life_s <= 0) windows[i].Error("half_life", "must be positive");
-      windows[i].Finish();
-    }
-    if (!(o.windows[0].half_life_s < o.windows[1].half_life_s &&
-          o.windows[1].half_life_s < o.windows[2].half_life_s))
-      node.Error("windows", "half-lives must increase from the first window to the third");
+  } else if (!(o.windows[0].half_life_s < o.windows[1].half_life_s &&
+               o.windows[1].half_life_s < o.windows[2].half_life_s)) {
+    node.Error("windows", "half-lives must increase from the first window to the third");
   }
   o.min_calls = node.Number("min_calls", o.min_calls, 1, 1e9);
   o.short_call_s = node.Duration("short_call", o.short_call_s);
