@@ -144,8 +144,9 @@ Normaliser::ClassInfo Normaliser::ClassifyUncached(std::string_view digits) {
   if (formatted != text) return {NumberStatus::kInvalid, NumberType::kUnknown};
   if (util->IsValidNumber(n)) return {NumberStatus::kValid, FromPn(util->GetNumberType(n))};
   if (n.country_code() == home_cc_) {
-    pn::ShortNumberInfo shorts;
-    if (shorts.IsValidShortNumberForRegion(n, region_))
+    // Loading the short-number metadata is expensive: one instance for the process.
+    static const pn::ShortNumberInfo* shorts = new pn::ShortNumberInfo();
+    if (shorts->IsValidShortNumberForRegion(n, region_))
       return {NumberStatus::kShortCode, NumberType::kUnknown};
   }
   return {NumberStatus::kInvalid, NumberType::kUnknown};
