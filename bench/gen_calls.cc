@@ -48,7 +48,7 @@ void Rfc3339(int64_t t, char* out) {
   unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
   unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  std::snprintf(out, 32, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y), m, d,
+  std::snprintf(out, 48, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y), m, d,
                 static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
                 static_cast<long long>(rem % 60));
 }
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   const double span = 86400.0;
   std::fputs("call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,origin_country,"
              "origin_ip,label\n", out);
-  char caller[24], callee[24], ts[32];
+  char caller[24], callee[24], ts[48];
   uint64_t robo_next = 0;
   for (uint64_t k = 0; k < calls; ++k) {
     int64_t t = start + static_cast<int64_t>(span * k / calls);

@@ -1,1 +1,128 @@
-int main(){}
+// Micro-benchmarks of the hot path's parts (Google Benchmark). Not tests: they measure.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "core/number.h"
+#include "engine/engine.h"
+#include "engine/verdict_writer.h"
+#include "ingest/csv_splitter.h"
+
+using namespace callguard;  // NOLINT
+
+namespace {
+
+std::vector<std::string> Numbers(size_t n, const char* prefix) {
+  std::mt19937_64 rng(3);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(10000000 + rng() % 89999999));
+  return out;
+}
+
+void BM_NormaliseCachedE164(benchmark::State& st) {
+  auto norm = std::move(Normaliser::Create("CN").value());
+  auto nums = Numbers(1 << 16, "+86138");
+  Number n;
+  for (const auto& s : nums) norm->Normalise(s, &n);
+  size_t i = 0;
+  for (auto _ : st) {
+    norm->Normalise(nums[i++ & 0xffff], &n);
+    benchmark::DoNotOptimize(n.key);
+  }
+}
+BENCHMARK(BM_NormaliseCachedE164);
+
+void BM_NormaliseCachedNational(benchmark::State& st) {
+  auto norm = std::move(Normaliser::Create("CN").value());
+  auto nums = Numbers(1 << 16, "139");
+  Number n;
+  for (const auto& s : nums) norm->Normalise(s, &n);
+  size_t i = 0;
+  for (auto _ : st) {
+    norm->Normalise(nums[i++ & 0xffff], &n);
+    benchmark::DoNotOptimize(n.key);
+  }
+}
+BENCHMARK(BM_NormaliseCachedNational);
+
+// The peer inside the normaliser: libphonenumber's own parse, validation and formatting.
+void BM_NormaliseLibphonenumber(benchmark::State& st) {
+  auto norm = std::move(Normaliser::Create("CN").value());
+  auto nums = Numbers(1 << 12, "+86138");
+  Number n;
+  size_t i = 0;
+  for (auto _ : st) {
+    norm->NormaliseUncached(nums[i++ & 0xfff], &n);
+    benchmark::DoNotOptimize(n.key);
+  }
+}
+BENCHMARK(BM_NormaliseLibphonenumber);
+
+void BM_CsvSplit(benchmark::State& st) {
+  CsvSplitter s;
+  std::string err;
+  std::string rec =
+      "c123456,2026-03-02T09:15:04Z,+8613800138000,+8613900139000,1,45,4,international,KH,"
+      "103.20.1.9,scam";
+  for (auto _ : st) {
+    s.Split(rec, &err);
+    benchmark::DoNotOptimize(s.fields().data());
+  }
+  st.SetBytesProcessed(st.iterations() * rec.size());
+}
+BENCHMARK(BM_CsvSplit);
+
+// The engine alone (all four detectors) on calls already parsed, over `range(0)` numbers.
+void BM_EngineProcess(benchmark::State& st) {
+  Config cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 64}\n", "").value();
+  auto engine = std::move(Engine::Create(cfg, nullptr).value());
+  auto norm = std::move(Normaliser::Create("CN").value());
+  const size_t numbers = static_cast<size_t>(st.range(0));
+  std::mt19937_64 rng(5);
+  std::vector<Call> calls(1 << 16);
+  int64_t t = 1772409600000;
+  for (auto& c : calls) {
+    t += 100;
+    norm->Normalise("+86138" + std::to_string(10000000 + rng() % numbers), &c.caller);
+    norm->Normalise("+86139" + std::to_string(10000000 + rng() % numbers), &c.callee);
+    c.start_ms = t;
+    c.answered = rng() % 2;
+    c.duration_s = c.answered ? 60 : 0;
+    c.ingress = rng() % 20 ? Ingress::kMobile : Ingress::kInternational;
+    c.call_id = "c";
+  }
+  size_t i = 0;
+  for (auto _ : st) {
+    Call& c = calls[i++ & 0xffff];
+    c.start_ms = (t += 100);
+    engine->Prefetch(calls[(i + 32) & 0xffff]);
+    benchmark::DoNotOptimize(engine->Process(c).score);
+  }
+  st.SetItemsProcessed(st.iterations());
+  StateStats s = engine->state_stats();
+  st.counters["bytes_per_number"] = s.profiles ? static_cast<double>(s.profile_bytes) / s.profiles : 0;
+}
+BENCHMARK(BM_EngineProcess)->Arg(100000)->Arg(2000000);
+
+void BM_VerdictJson(benchmark::State& st) {
+  Call c;
+  c.call_id = "c-000123";
+  c.start_ms = 1772442904000;
+  c.caller.text = "+8613800138000";
+  c.callee.text = "+8613900139000";
+  Evidence ev;
+  ev.Add("identity", "intl_ingress_domestic_cli", 2.5,
+         "international ingress presenting a domestic mobile number");
+  Decision d = Decide(ev, PolicyConfig(), false);
+  std::string out;
+  for (auto _ : st) {
+    out.clear();
+    AppendVerdictJson(c, d, ev, false, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_VerdictJson);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -349,6 +349,12 @@ int RunScore(int argc, char** argv) {
       std::fprintf(stderr, "%s %.*s %llu", i ? "," : "", static_cast<int>(top[i].first.size()),
                    top[i].first.data(), static_cast<unsigned long long>(top[i].second));
     std::fprintf(stderr, "%s\n", top.empty() ? " none" : "");
+    StateStats st = engine.state_stats();
+    std::fprintf(stderr, "state           %s numbers, %.1f bytes/number, pair filter %.0f MiB (%s pairs, est. false-positive rate %.2g)\n",
+                 Human(st.profiles).c_str(),
+                 st.profiles ? static_cast<double>(st.profile_bytes) / st.profiles : 0.0,
+                 st.pair_filter_bytes / 1048576.0, Human(st.pairs_inserted).c_str(),
+                 st.pair_filter_fpr);
     std::fprintf(stderr, "throughput      %s calls/s (%.2f s)\n",
                  Human(scored / std::max(secs, 1e-9)).c_str(), secs);
     for (const auto& m : outcome.messages) std::fprintf(stderr, "warning: %s\n", m.c_str());
@@ -371,7 +377,12 @@ int RunScore(int argc, char** argv) {
       j += (first ? "\"" : ",\"") + std::string(code) + "\":" + std::to_string(n);
       first = false;
     }
-    j += "},\"out_of_order\":" + std::to_string(outcome.out_of_order) +
+    StateStats st = engine.state_stats();
+    j += "},\"state\":{\"numbers\":" + std::to_string(st.profiles) +
+         ",\"profile_bytes\":" + std::to_string(st.profile_bytes) +
+         ",\"pair_filter_bytes\":" + std::to_string(st.pair_filter_bytes) +
+         ",\"pairs\":" + std::to_string(st.pairs_inserted) + "}";
+    j += ",\"out_of_order\":" + std::to_string(outcome.out_of_order) +
          ",\"seconds\":" + std::to_string(secs) + "}\n";
     FILE* f = std::fopen(args.Get("summary-json").c_str(), "w");
     if (!f || std::fwrite(j.data(), 1, j.size(), f) != j.size()) {

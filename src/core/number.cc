@@ -86,6 +86,8 @@ bool UnpackE164(uint64_t key, std::string* digits) {
 }
 
 bool IsWithheldText(std::string_view raw) {
+  // Fast path: numbers start with a digit or '+'.
+  if (!raw.empty() && (raw[0] == '+' || (raw[0] >= '0' && raw[0] <= '9'))) return false;
   while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
   while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
   if (raw.empty()) return true;
@@ -165,8 +167,8 @@ Normaliser::ClassInfo Normaliser::Classify(std::string_view digits) {
   return info;
 }
 
-void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, Number* out) {
-  ClassInfo info = Classify(digits);
+void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info,
+                              Number* out) {
   out->key = PackE164(digits);
   out->e164.assign(1, '+');
   out->e164.append(digits);
@@ -197,9 +199,12 @@ void Normaliser::Normalise(std::string_view raw, Number* out) {
   // invalid spellings (a national prefix after the country code, "+86 010 ..."), so those go to
   // it below.
   if (raw.size() >= 3 && raw.size() <= 16 && raw[0] == '+' && raw[1] != '0' &&
-      AllDigits(raw.substr(1)) && Classify(raw.substr(1)).status == NumberStatus::kValid) {
-    FillFromE164(raw.substr(1), raw, out);
-    return;
+      AllDigits(raw.substr(1))) {
+    ClassInfo info = Classify(raw.substr(1));
+    if (info.status == NumberStatus::kValid) {
+      FillFromE164(raw.substr(1), raw, info, out);
+      return;
+    }
   }
   // Plain national digits: the number as dialled inside the home region, with no national or
   // international prefix. Accepted only when that reading is a valid number; libphonenumber
@@ -209,8 +214,9 @@ void Normaliser::Normalise(std::string_view raw, Number* out) {
       AllDigits(raw)) {
     scratch_.assign(home_cc_text_);
     scratch_.append(raw);
-    if (Classify(scratch_).status == NumberStatus::kValid) {
-      FillFromE164(scratch_, raw, out);
+    ClassInfo info = Classify(scratch_);
+    if (info.status == NumberStatus::kValid) {
+      FillFromE164(scratch_, raw, info, out);
       return;
     }
   }

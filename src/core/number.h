@@ -75,7 +75,7 @@ class Normaliser {
   // Fills status/type for canonical E.164 digits through the class cache.
   ClassInfo Classify(std::string_view digits);
   ClassInfo ClassifyUncached(std::string_view digits);
-  void FillFromE164(std::string_view digits, std::string_view raw, Number* out);
+  void FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info, Number* out);
   uint16_t CountryCodeOf(std::string_view digits) const;
 
   std::string region_;

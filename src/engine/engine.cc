@@ -2,6 +2,7 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include "detectors/behaviour/behaviour.h"
 #include "detectors/builtin.h"
 #include "engine/snapshot.h"
 
@@ -59,6 +60,19 @@ void Engine::Prefetch(const Call& call) const {
     state_->pairs.Prefetch(call.callee.key, call.caller.key);
   }
   for (const auto& d : detectors_) d->Prefetch(call);
+}
+
+StateStats Engine::state_stats() const {
+  StateStats s;
+  if (auto* b = dynamic_cast<const BehaviourDetector*>(FindDetector("behaviour"))) {
+    s.profiles = b->profiles().size();
+    s.profile_bytes = b->profiles().memory_bytes();
+  }
+  s.pair_filter_bytes = state_->pairs.bytes();
+  s.pairs_inserted = state_->pairs.inserted();
+  s.pair_filter_fpr = state_->pairs.EstimatedFpr();
+  s.active_calls = state_->active.size();
+  return s;
 }
 
 Detector* Engine::FindDetector(std::string_view name) const {

@@ -35,6 +35,16 @@ struct EngineState {
   int64_t now_ms = INT64_MIN;  // start time of the latest call seen
 };
 
+// Size of the learned state, for summaries and the benchmark.
+struct StateStats {
+  uint64_t profiles = 0;        // numbers tracked by the behaviour detector
+  uint64_t profile_bytes = 0;   // memory of the profile table
+  uint64_t pair_filter_bytes = 0;
+  uint64_t pairs_inserted = 0;
+  double pair_filter_fpr = 0;   // estimated false-positive rate at its current fill
+  uint64_t active_calls = 0;
+};
+
 struct EngineStats {
   uint64_t calls = 0;
   uint64_t by_action[4] = {};  // indexed by Action
@@ -65,6 +75,7 @@ class Engine {
   void SwapEvidence(Evidence* out) { evidence_.Swap(*out); }
   const Decision& decision() const { return decision_; }
 
+  StateStats state_stats() const;
   Status SaveSnapshot(const std::string& path) const;
   Status LoadSnapshot(const std::string& path);
   Status Reload();

@@ -10,14 +10,23 @@ namespace callguard {
 
 void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
   size_t plain = 0;
   while (plain < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[plain]);
     if (c < 0x20 || c == '"' || c == '\\') break;
     ++plain;
   }
-  out->append(s.data(), plain);
+  // One append for the common case: the whole string needs no escaping.
+  size_t at = out->size();
+  out->resize(at + plain + 2);
+  char* p = out->data() + at;
+  p[0] = '"';
+  std::memcpy(p + 1, s.data(), plain);
+  if (plain == s.size()) {
+    p[plain + 1] = '"';
+    return;
+  }
+  out->resize(at + plain + 1);
   s.remove_prefix(plain);
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make bench`: callguard's throughput and memory, with SQLite side by side, in one run.
+#
+#  1. generates a call file (default 10 million calls over 5 million subscriber numbers);
+#  2. scores it end to end (CSV in, verdict JSON Lines out, all four detectors) RUNS times and
+#     reports the median throughput and the bytes per tracked number;
+#  3. applies the same per-number counter updates through callguard's profile table and through
+#     SQLite (in memory, prepared UPSERT) on the first PEER_CALLS calls, and reports the ratio;
+#  4. runs the micro-benchmarks.
+# Usage: bench/run.sh BUILD_DIR   (environment: CALLS, NUMBERS, RUNS, PEER_CALLS)
+set -euo pipefail
+BUILD=${1:-build/release}
+CALLS=${CALLS:-10000000}
+NUMBERS=${NUMBERS:-5000000}
+RUNS=${RUNS:-3}
+PEER_CALLS=${PEER_CALLS:-4000000}
+DATA=$BUILD/bench-data
+mkdir -p "$DATA"
+F=$DATA/calls-$CALLS-$NUMBERS.csv
+json() { grep -o "\"$2\":[0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(uname -r)"
+if [ ! -s "$F" ]; then
+  echo "== generating $CALLS calls over $NUMBERS numbers"
+  "$BUILD/bench/gen_calls" --calls "$CALLS" --numbers "$NUMBERS" --seed 1 --out "$F.tmp"
+  mv "$F.tmp" "$F"
+fi
+echo "== input: $F ($(du -h "$F" | cut -f1))"
+
+echo "== end to end: callguard score, all four detectors, $RUNS runs"
+rates=()
+for r in $(seq 1 "$RUNS"); do
+  "$BUILD/callguard" score --in "$F" --out "$DATA/verdicts.jsonl" \
+    --summary-json "$DATA/summary-$r.json" --quiet
+  secs=$(json "$DATA/summary-$r.json" seconds)
+  calls=$(json "$DATA/summary-$r.json" calls)
+  rate=$(awk -v c="$calls" -v s="$secs" 'BEGIN {printf "%.0f", c / s}')
+  rates+=("$rate")
+  echo "   run $r: $calls calls in $secs s = $rate calls/s"
+done
+median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+S=$DATA/summary-1.json
+numbers=$(json "$S" numbers)
+pbytes=$(json "$S" profile_bytes)
+echo "   median: $median calls/s"
+echo "   state: $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load)"
+rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
+
+echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls"
+"$BUILD/bench/state_bench" "$F" "$PEER_CALLS" | tee "$DATA/state_bench.json"
+
+echo "== micro-benchmarks"
+"$BUILD/bench/callguard_bench" --benchmark_min_time=0.3 2>/dev/null
