@@ -13,7 +13,7 @@ BUILD=${1:-build/release}
 CALLS=${CALLS:-10000000}
 NUMBERS=${NUMBERS:-5000000}
 RUNS=${RUNS:-3}
-PEER_CALLS=${PEER_CALLS:-4000000}
+PEER_CALLS=${PEER_CALLS:-2000000}
 DATA=$BUILD/bench-data
 mkdir -p "$DATA"
 F=$DATA/calls-$CALLS-$NUMBERS.csv
@@ -46,7 +46,7 @@ echo "   median: $median calls/s"
 echo "   state: $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load)"
 rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
 
-echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls"
+echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls, cold then warm"
 "$BUILD/bench/state_bench" "$F" "$PEER_CALLS" | tee "$DATA/state_bench.json"
 
 echo "== micro-benchmarks"

@@ -4,6 +4,7 @@
 
 #include "detectors/behaviour/behaviour.h"
 #include "detectors/builtin.h"
+#include "detectors/identity/identity.h"
 #include "engine/snapshot.h"
 
 namespace callguard {
@@ -33,12 +34,20 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
   auto dets = MakeBuiltinDetectors(e->cfg_, *e->state_);
   if (!dets.ok()) return dets.status();
   e->detectors_ = std::move(dets.value());
+  auto norm = Normaliser::Create(cfg.engine.region);
+  if (!norm.ok()) return norm.status();
+  for (const auto& n : IdentityDetector::EmergencyNumbers(cfg.engine.region)) {
+    Number num;
+    (*norm)->Normalise(n, &num);
+    if (num.key != 0) e->emergency_keys_.push_back(num.key);
+  }
   return e;
 }
 
 const Decision& Engine::Assess(const Call& call) {
   state_->active.Advance(call.start_ms);
   evidence_.Clear();
+  for (uint64_t k : emergency_keys_) evidence_.emergency |= call.callee.key == k;
   for (const auto& d : detectors_) d->assess(call, evidence_);
   decision_ = Decide(evidence_, cfg_.policy, cfg_.engine.shadow);
   ++stats_.calls;
@@ -52,6 +61,21 @@ void Engine::Observe(const Call& call) {
   if (call.caller.key != 0 && call.callee.key != 0) state_->pairs.Insert(call.caller.key, call.callee.key);
   if (call.caller.key != 0) state_->active.Add(call.caller.key, call.end_ms());
   if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
+  MaybeSweep();
+}
+
+void Engine::MaybeSweep() {
+  // Once a day of call time, drop profiles idle for longer than the configured expiry. Driven
+  // by call times only (and saved in snapshots), so it is the same in every way of scoring.
+  constexpr int64_t kDayMs = 86400000;
+  if (state_->last_sweep_ms == INT64_MIN) state_->last_sweep_ms = state_->now_ms;
+  if (state_->now_ms - state_->last_sweep_ms < kDayMs) return;
+  state_->last_sweep_ms = state_->now_ms;
+  int64_t cutoff_s =
+      state_->now_ms / 1000 - static_cast<int64_t>(cfg_.engine.profile_idle_expiry_s);
+  if (cutoff_s <= 0) return;
+  if (auto* b = dynamic_cast<BehaviourDetector*>(FindDetector("behaviour")))
+    b->Sweep(static_cast<uint32_t>(cutoff_s));
 }
 
 void Engine::Prefetch(const Call& call) const {
@@ -94,6 +118,7 @@ Status Engine::SaveSnapshot(const std::string& path) const {
   out.Put<uint32_t>(kSnapshotVersion);
   out.PutString(cfg_.engine.region);
   out.Put<int64_t>(state_->now_ms);
+  out.Put<int64_t>(state_->last_sweep_ms);
   out.EndSection();
 
   out.BeginSection("PAIR");
@@ -126,8 +151,9 @@ Status Engine::LoadSnapshot(const std::string& path) {
   CG_RETURN_IF_ERROR(in.Section("ENGN"));
   uint32_t version;
   std::string region;
-  int64_t now;
-  if (!in.Get(&version) || !in.GetString(&region) || !in.Get(&now)) return in.Corrupt("ENGN");
+  int64_t now, last_sweep;
+  if (!in.Get(&version) || !in.GetString(&region) || !in.Get(&now) || !in.Get(&last_sweep))
+    return in.Corrupt("ENGN");
   if (version != kSnapshotVersion)
     return Status::InvalidArgument(path + ": snapshot version " + std::to_string(version) +
                                    " is not supported (this release reads " +
@@ -150,6 +176,7 @@ Status Engine::LoadSnapshot(const std::string& path) {
   if (!in.Get(&n)) return in.Corrupt("ACTV");
   state_->active.Clear();
   state_->now_ms = now;
+  state_->last_sweep_ms = last_sweep;
   if (now != INT64_MIN) state_->active.Advance(now);
   for (uint64_t i = 0; i < n; ++i) {
     int64_t end_s;

@@ -32,7 +32,8 @@ struct EngineState {
   ActiveCalls active;      // calls in progress, per caller
   std::shared_ptr<const Subscribers> subscribers;  // never null (may be empty)
   uint16_t home_country_code = 0;
-  int64_t now_ms = INT64_MIN;  // start time of the latest call seen
+  int64_t now_ms = INT64_MIN;        // start time of the latest call seen
+  int64_t last_sweep_ms = INT64_MIN;  // when idle profiles were last dropped
 };
 
 // Size of the learned state, for summaries and the benchmark.
@@ -88,8 +89,11 @@ class Engine {
 
  private:
   explicit Engine(const Config& cfg);
+  void MaybeSweep();
+
   Config cfg_;
   std::unique_ptr<EngineState> state_;
+  std::vector<uint64_t> emergency_keys_;  // callees whose calls are never blocked
   std::vector<std::unique_ptr<Detector>> detectors_;
   Evidence evidence_;
   Decision decision_;

@@ -176,3 +176,33 @@ TEST_F(CausalityTest, SnapshotDamageIsDetected) {
 
 }  // namespace
 }  // namespace callguard
+
+namespace callguard {
+namespace {
+
+TEST(Engine, EmergencyCallsAreNeverBlocked) {
+  TempDir d;
+  d.Write("lists.csv", "number,+8613900000001,block,,\n");
+  auto cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 1}\ndetectors: {lists: {files: [lists.csv]}}\n",
+                         d.path());
+  auto e = std::move(Engine::Create(cfg.value(), nullptr).value());
+  Call to_police = MakeCallAt(1772409600, "+8613900000001", "110");
+  EXPECT_EQ(e->Process(to_police).action, Action::kLabel);  // block-listed caller, but 110
+  EXPECT_TRUE(e->evidence().emergency);
+  Call other = MakeCallAt(1772409601, "+8613900000001", "+8613800000000");
+  EXPECT_EQ(e->Process(other).action, Action::kBlock);
+}
+
+TEST(Engine, IdleProfilesExpire) {
+  auto cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 1, profile_idle_expiry: 30d}\n", "");
+  auto e = std::move(Engine::Create(cfg.value(), nullptr).value());
+  const int64_t t0 = 1772409600;
+  e->Process(MakeCallAt(t0, "+8613900000001", "+8613800000001"));
+  EXPECT_EQ(e->state_stats().profiles, 2u);
+  for (int day = 1; day <= 40; ++day)
+    e->Process(MakeCallAt(t0 + day * 86400, "+8613900000002", "+8613800000002"));
+  EXPECT_EQ(e->state_stats().profiles, 2u);  // the first pair expired, the second is active
+}
+
+}  // namespace
+}  // namespace callguard

@@ -40,7 +40,7 @@ IdentityDetector::Options IdentityDetector::ParseConfig(ConfigNode& node, const 
   return o;
 }
 
-std::vector<std::string> IdentityDetector::BuiltinDno(std::string_view region) {
+std::vector<std::string> IdentityDetector::EmergencyNumbers(std::string_view region) {
   // Emergency and police numbers answer calls; they never place them.
   if (region == "CN") return {"110", "112", "119", "120", "122", "12110", "12119"};
   if (region == "US" || region == "CA") return {"911", "933"};
@@ -109,7 +109,7 @@ Status ReadListFile(const std::string& path, size_t min_fields, F add) {
 Status IdentityDetector::Load() {
   uint16_t cc = norm_->home_country_code();
   if (opt_.builtin_dno) {
-    for (const auto& n : BuiltinDno(opt_.region)) {
+    for (const auto& n : EmergencyNumbers(opt_.region)) {
       // Exact numbers: a longer number that merely starts with 110 is not the police.
       dno_.Insert(ListDigits(n, cc), DnoEntry{false, "built-in list for " + opt_.region});
     }

@@ -63,8 +63,9 @@ class IdentityDetector : public Detector {
   void assess(const Call& call, Evidence& out) const override;
   Status Reload() override;
 
-  // The built-in Do-Not-Originate numbers of a region (national digits), e.g. 110 for CN.
-  static std::vector<std::string> BuiltinDno(std::string_view region);
+  // The emergency and police numbers of a region (national digits), e.g. 110 for CN: the
+  // built-in Do-Not-Originate list, and the callees whose calls are never blocked.
+  static std::vector<std::string> EmergencyNumbers(std::string_view region);
 
  private:
   IdentityDetector(const Options& opt, const EngineState& state);
