@@ -23,7 +23,9 @@ struct Rng {
     return z ^ (z >> 31);
   }
   double Uniform() { return (Next() >> 11) * (1.0 / 9007199254740992.0); }
-  uint64_t Below(uint64_t n) { return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64); }
+  uint64_t Below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+  }
   double LogNormal(double mu, double sigma) {
     double u1 = Uniform() + 1e-12, u2 = Uniform();
     return std::exp(mu + sigma * std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2));
@@ -32,9 +34,9 @@ struct Rng {
 
 // Subscriber i's number: a Chinese mobile number, spread over real 13x-19x ranges.
 void Subscriber(uint64_t i, char* out) {
-  static const int kPrefixes[] = {130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152,
-                                  155, 156, 157, 158, 159, 176, 177, 178, 180, 181, 182, 183,
-                                  185, 186, 187, 188, 189, 199};
+  static const int kPrefixes[] = {130, 131, 132, 133, 135, 136, 137, 138, 139, 150,
+                                  151, 152, 155, 156, 157, 158, 159, 176, 177, 178,
+                                  180, 181, 182, 183, 185, 186, 187, 188, 189, 199};
   int p = kPrefixes[i % 30];
   std::snprintf(out, 20, "+86%d%08llu", p, static_cast<unsigned long long>((i / 30) % 100000000));
 }
@@ -59,10 +61,14 @@ int main(int argc, char** argv) {
   uint64_t calls = 1000000, numbers = 500000, seed = 1;
   const char* out_path = "-";
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--calls")) calls = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--numbers")) numbers = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--out")) out_path = argv[i + 1];
+    if (!std::strcmp(argv[i], "--calls"))
+      calls = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--numbers"))
+      numbers = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--seed"))
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--out"))
+      out_path = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: gen_calls --calls N --numbers M [--seed S] [--out FILE]\n");
       return 2;
@@ -80,8 +86,10 @@ int main(int argc, char** argv) {
   const uint64_t kCouriers = std::max<uint64_t>(10, numbers / 40000);
   const int64_t start = 1772409600;  // 2026-03-02T00:00:00Z (08:00 in China)
   const double span = 86400.0;
-  std::fputs("call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,origin_country,"
-             "origin_ip,label\n", out);
+  std::fputs(
+      "call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,origin_country,"
+      "origin_ip,label\n",
+      out);
   char caller[24], callee[24], ts[48];
   uint64_t robo_next = 0;
   for (uint64_t k = 0; k < calls; ++k) {
@@ -105,11 +113,13 @@ int main(int argc, char** argv) {
                     static_cast<int>(s % 200), static_cast<int>(rng.Below(250)));
       label = "scam";
       answered = rng.Uniform() < 0.25;
-      dur = answered ? (rng.Uniform() < 0.1 ? rng.LogNormal(7.0, 0.6) : rng.LogNormal(2.2, 0.6)) : 0;
+      dur =
+          answered ? (rng.Uniform() < 0.1 ? rng.LogNormal(7.0, 0.6) : rng.LogNormal(2.2, 0.6)) : 0;
       ring = answered ? rng.LogNormal(2, 0.4) : 20 + rng.Below(15);
     } else if (r < 0.035) {
       // Robocaller dialling a block of numbers in sequence.
-      std::snprintf(caller, sizeof caller, "+86170%08llu", static_cast<unsigned long long>(rng.Below(3)));
+      std::snprintf(caller, sizeof caller, "+86170%08llu",
+                    static_cast<unsigned long long>(rng.Below(3)));
       std::snprintf(callee, sizeof callee, "+86138%08llu",
                     static_cast<unsigned long long>(10000000 + (robo_next++ % 80000000)));
       ingress = "voip";

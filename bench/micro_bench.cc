@@ -15,7 +15,8 @@ namespace {
 std::vector<std::string> Numbers(size_t n, const char* prefix) {
   std::mt19937_64 rng(3);
   std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(prefix + std::to_string(10000000 + rng() % 89999999));
+  for (size_t i = 0; i < n; ++i)
+    out.push_back(prefix + std::to_string(10000000 + rng() % 89999999));
   return out;
 }
 
@@ -100,7 +101,8 @@ void BM_EngineProcess(benchmark::State& st) {
   }
   st.SetItemsProcessed(st.iterations());
   StateStats s = engine->state_stats();
-  st.counters["bytes_per_number"] = s.profiles ? static_cast<double>(s.profile_bytes) / s.profiles : 0;
+  st.counters["bytes_per_number"] =
+      s.profiles ? static_cast<double>(s.profile_bytes) / s.profiles : 0;
 }
 BENCHMARK(BM_EngineProcess)->Arg(100000)->Arg(2000000);
 

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
   }
   size_t max_calls = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : SIZE_MAX;
   Config cfg = LoadConfig("").value();
-  if (const char* e = std::getenv("EXPECTED_NUMBERS")) cfg.engine.expected_numbers = std::strtoull(e, nullptr, 10);
+  if (const char* e = std::getenv("EXPECTED_NUMBERS"))
+    cfg.engine.expected_numbers = std::strtoull(e, nullptr, 10);
   auto norm = std::move(Normaliser::Create("CN").value());
   auto reader = CdrReader::Open(argv[1], CdrFormat::kAuto, cfg, norm.get());
   if (!reader.ok()) {
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
     auto o = (*reader)->Next(&c, &rej);
     if (o == CdrReader::Outcome::kEnd) break;
     if (o != CdrReader::Outcome::kCall) continue;
-    calls.push_back({c.caller.key, c.callee.key, c.start_ms, static_cast<float>(c.duration_s), c.answered});
+    calls.push_back(
+        {c.caller.key, c.callee.key, c.start_ms, static_cast<float>(c.duration_s), c.answered});
   }
 
   // callguard: the behaviour detector's observe() on its profile table.

@@ -16,18 +16,28 @@ namespace callguard {
 // How a number was understood. Anything but kValid keeps the raw text in Number::text and the
 // identity detector reports why.
 enum class NumberStatus : uint8_t {
-  kValid = 0,    // a valid, allocated number (libphonenumber IsValidNumber)
-  kWithheld,     // empty or "anonymous"/"private"/"unknown": caller ID withheld
-  kShortCode,    // a national short code (110, 95588, 12345): valid only as a short number
-  kInvalid,      // parsed, but not a valid or allocated number in the numbering plan
-  kUnparsable,   // not a telephone number at all
+  kValid = 0,   // a valid, allocated number (libphonenumber IsValidNumber)
+  kWithheld,    // empty or "anonymous"/"private"/"unknown": caller ID withheld
+  kShortCode,   // a national short code (110, 95588, 12345): valid only as a short number
+  kInvalid,     // parsed, but not a valid or allocated number in the numbering plan
+  kUnparsable,  // not a telephone number at all
 };
 std::string_view ToString(NumberStatus s);
 
 // libphonenumber's PhoneNumberType, mirrored so that public headers do not depend on it.
 enum class NumberType : uint8_t {
-  kFixedLine = 0, kMobile, kFixedLineOrMobile, kTollFree, kPremiumRate, kSharedCost, kVoip,
-  kPersonalNumber, kPager, kUan, kVoicemail, kUnknown
+  kFixedLine = 0,
+  kMobile,
+  kFixedLineOrMobile,
+  kTollFree,
+  kPremiumRate,
+  kSharedCost,
+  kVoip,
+  kPersonalNumber,
+  kPager,
+  kUan,
+  kVoicemail,
+  kUnknown
 };
 std::string_view ToString(NumberType t);
 
@@ -38,8 +48,8 @@ struct Number {
   // that is not a number, bit 55 is set and bits 0..54 hold a hash of the text. Bits 56..63 are
   // always 0. 0 means withheld.
   uint64_t key = 0;
-  std::string text;          // E.164 ("+8613800138000") when valid, else the raw text
-  std::string e164;          // E.164 form when the text parsed to a number at all, else empty
+  std::string text;  // E.164 ("+8613800138000") when valid, else the raw text
+  std::string e164;  // E.164 form when the text parsed to a number at all, else empty
   NumberStatus status = NumberStatus::kWithheld;
   NumberType type = NumberType::kUnknown;
   uint16_t country_code = 0;  // 0 when unknown
@@ -53,7 +63,14 @@ struct Number {
   }
 };
 
-enum class Ingress : uint8_t { kUnknown = 0, kMobile, kFixed, kVoip, kInternational, kInterconnect };
+enum class Ingress : uint8_t {
+  kUnknown = 0,
+  kMobile,
+  kFixed,
+  kVoip,
+  kInternational,
+  kInterconnect
+};
 std::string_view ToString(Ingress i);
 // Returns false when `s` is not one of the contract's ingress names (empty is kUnknown).
 bool ParseIngress(std::string_view s, Ingress* out);

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   if (cmd == "score") return callguard::RunScore(argc - 2, argv + 2);
   if (cmd == "state") {
-    if (argc >= 3 && !std::strcmp(argv[2], "reset")) return callguard::RunStateReset(argc - 3, argv + 3);
+    if (argc >= 3 && !std::strcmp(argv[2], "reset"))
+      return callguard::RunStateReset(argc - 3, argv + 3);
     std::fprintf(stderr, "usage: callguard state reset --state FILE --number NUMBER\n");
     return 2;
   }

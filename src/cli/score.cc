@@ -132,8 +132,9 @@ int RunScore(int argc, char** argv) {
   }
   CdrFormat format = CdrFormat::kAuto;
   if (!ParseCdrFormat(args.Get("format", "auto"), &format)) {
-    std::fprintf(stderr, "callguard score: --format must be auto, csv, jsonl, asterisk or "
-                         "freeswitch\n");
+    std::fprintf(stderr,
+                 "callguard score: --format must be auto, csv, jsonl, asterisk or "
+                 "freeswitch\n");
     return 2;
   }
   auto cfg_r = LoadConfig(args.Get("config"));
@@ -350,7 +351,9 @@ int RunScore(int argc, char** argv) {
                    top[i].first.data(), static_cast<unsigned long long>(top[i].second));
     std::fprintf(stderr, "%s\n", top.empty() ? " none" : "");
     StateStats st = engine.state_stats();
-    std::fprintf(stderr, "state           %s numbers, %.1f bytes/number, pair filter %.0f MiB (%s pairs, est. false-positive rate %.2g)\n",
+    std::fprintf(stderr,
+                 "state           %s numbers, %.1f bytes/number, pair filter %.0f MiB (%s pairs, "
+                 "est. false-positive rate %.2g)\n",
                  Human(st.profiles).c_str(),
                  st.profiles ? static_cast<double>(st.profile_bytes) / st.profiles : 0.0,
                  st.pair_filter_bytes / 1048576.0, Human(st.pairs_inserted).c_str(),
@@ -362,7 +365,8 @@ int RunScore(int argc, char** argv) {
   if (args.Has("summary-json")) {
     std::string j = "{\"calls\":" + std::to_string(outcome.accepted) +
                     ",\"records\":" + std::to_string(outcome.records) +
-                    ",\"rejected\":" + std::to_string(rejects.total()) + ",\"rejected_by_reason\":{";
+                    ",\"rejected\":" + std::to_string(rejects.total()) +
+                    ",\"rejected_by_reason\":{";
     bool first = true;
     for (const auto& [code, n] : rejects.counts()) {
       j += (first ? "\"" : ",\"") + code + "\":" + std::to_string(n);

@@ -12,7 +12,8 @@
 namespace callguard {
 
 namespace {
-constexpr const char* kUsage = R"(usage: callguard state reset --state FILE --number NUMBER [--config FILE]
+constexpr const char* kUsage =
+    R"(usage: callguard state reset --state FILE --number NUMBER [--config FILE]
 
 Forgets the threshold-rule counters (calls per minute, total, sequential, ...) of one caller in a
 saved engine state (from `callguard score --state-out`), for example after an analyst has cleared
@@ -37,7 +38,8 @@ int RunStateReset(int argc, char** argv) {
   }
   auto cfg = LoadConfig(a.Get("config"));
   if (!cfg.ok()) {
-    std::fprintf(stderr, "callguard state reset: %s\n", std::string(cfg.status().message()).c_str());
+    std::fprintf(stderr, "callguard state reset: %s\n",
+                 std::string(cfg.status().message()).c_str());
     return 1;
   }
   auto engine = Engine::Create(cfg.value(), nullptr);

@@ -25,8 +25,9 @@ std::string_view ToString(NumberStatus s) {
 
 std::string_view ToString(NumberType t) {
   static constexpr std::string_view kNames[] = {
-      "fixed_line", "mobile", "fixed_line_or_mobile", "toll_free", "premium_rate", "shared_cost",
-      "voip",       "personal_number", "pager", "uan", "voicemail", "unknown"};
+      "fixed_line",  "mobile", "fixed_line_or_mobile", "toll_free", "premium_rate",
+      "shared_cost", "voip",   "personal_number",      "pager",     "uan",
+      "voicemail",   "unknown"};
   return kNames[static_cast<int>(t)];
 }
 

@@ -28,7 +28,7 @@ Status ParseInto(const YAML::Node& root, Config* cfg) {
     engine.Error("utc_offset", "expected an offset such as +08:00, -05:00 or Z");
   cfg->engine.shadow = engine.Choice("mode", "enforce", {"enforce", "shadow"}) == "shadow";
   cfg->engine.expected_numbers =
-      static_cast<uint64_t>(engine.Int("expected_numbers", 1 << 20, 1024, int64_t{1} << 34));
+      static_cast<uint64_t>(engine.Int("expected_numbers", 1 << 16, 1024, int64_t{1} << 34));
   cfg->engine.pair_filter_mb = engine.Number("pair_filter_mb", 64, 1, 65536);
   cfg->engine.profile_idle_expiry_s = engine.Duration("profile_idle_expiry", 90 * 86400.0);
   engine.Finish();

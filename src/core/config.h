@@ -16,18 +16,18 @@
 namespace callguard {
 
 struct EngineConfig {
-  std::string region = "CN";        // default numbering region for national-format numbers
-  int utc_offset_min = 480;         // local time of the network (night share, rule windows)
-  bool shadow = false;              // decide and log, but always allow
-  uint64_t expected_numbers = 1 << 20;  // initial profile table size (it grows as needed)
-  double pair_filter_mb = 64;       // memory of the "has A called B" filter
+  std::string region = "CN";            // default numbering region for national-format numbers
+  int utc_offset_min = 480;             // local time of the network (night share, rule windows)
+  bool shadow = false;                  // decide and log, but always allow
+  uint64_t expected_numbers = 1 << 16;  // initial profile table size (it grows as needed)
+  double pair_filter_mb = 64;           // memory of the "has A called B" filter
   double profile_idle_expiry_s = 90 * 86400.0;  // profiles idle this long are dropped
 };
 
 struct PolicyConfig {
-  double label = 0.5;   // score at or above which a call is labelled "suspected scam"
-  double warn = 0.8;    // ... the callee is warned
-  double block = 0.95;  // ... the call is blocked
+  double label = 0.5;              // score at or above which a call is labelled "suspected scam"
+  double warn = 0.8;               // ... the callee is warned
+  double block = 0.95;             // ... the call is blocked
   bool protect_registered = true;  // registered callers and allow-lists: at most `label`
 };
 
@@ -42,9 +42,9 @@ struct Config {
   EngineConfig engine;
   PolicyConfig policy;
   IngestConfig ingest;
-  YAML::Node detectors;   // parsed by the detectors
-  std::string base_dir;   // directory of the config file: relative paths resolve against it
-  std::string file;       // the file it came from, for messages ("" for defaults)
+  YAML::Node detectors;  // parsed by the detectors
+  std::string base_dir;  // directory of the config file: relative paths resolve against it
+  std::string file;      // the file it came from, for messages ("" for defaults)
 
   // Resolves a path from the config relative to base_dir.
   std::string ResolvePath(const std::string& p) const;

@@ -13,7 +13,6 @@ namespace pn = i18n::phonenumbers;
 
 namespace {
 
-
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)

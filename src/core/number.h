@@ -38,8 +38,8 @@ uint64_t PackRaw(std::string_view raw);
 bool UnpackE164(uint64_t key, std::string* digits);
 
 struct NormaliserStats {
-  uint64_t calls = 0;          // Normalise() calls
-  uint64_t fast_path = 0;      // answered without libphonenumber (class-cache hit)
+  uint64_t calls = 0;      // Normalise() calls
+  uint64_t fast_path = 0;  // answered without libphonenumber (class-cache hit)
   uint64_t raw_cache_hits = 0;
   uint64_t libphonenumber_parses = 0;
 };

@@ -25,12 +25,14 @@ Result<Subscribers> Subscribers::Load(const std::string& path, Normaliser* norm,
   };
   int c_num = col("number"), c_type = col("line_type"), c_name = col("registered_name"),
       c_age = col("age_band"), c_vul = col("vulnerable"), c_act = col("activation_date");
-  if (c_num < 0) return Status::InvalidArgument(path + ":1: subscriber table needs a 'number' column");
+  if (c_num < 0)
+    return Status::InvalidArgument(path + ":1: subscriber table needs a 'number' column");
   Subscribers subs;
   Number n;
   auto fail = [&](uint64_t line, const std::string& why) {
     ++stats->rejected;
-    if (stats->first_error.empty()) stats->first_error = path + ":" + std::to_string(line) + ": " + why;
+    if (stats->first_error.empty())
+      stats->first_error = path + ":" + std::to_string(line) + ": " + why;
   };
   while ((*src)->Next(&rec)) {
     ++stats->rows;
@@ -40,8 +42,8 @@ Result<Subscribers> Subscribers::Load(const std::string& path, Normaliser* norm,
     }
     const auto& f = split.fields();
     if (f.size() != cols.size()) {
-      fail(rec.line, "expected " + std::to_string(cols.size()) + " fields, got " +
-                         std::to_string(f.size()));
+      fail(rec.line,
+           "expected " + std::to_string(cols.size()) + " fields, got " + std::to_string(f.size()));
       continue;
     }
     norm->Normalise(f[c_num], &n);

@@ -36,7 +36,8 @@ Result<std::vector<std::unique_ptr<Detector>>> MakeBuiltinDetectors(const Config
     if (!d.ok()) return d.status();
     out.push_back(std::move(d.value()));
   }
-  if (behaviour_cfg.enabled) out.push_back(std::make_unique<BehaviourDetector>(behaviour_cfg, state));
+  if (behaviour_cfg.enabled)
+    out.push_back(std::make_unique<BehaviourDetector>(behaviour_cfg, state));
   if (thresholds_cfg.enabled) {
     auto d = ThresholdsDetector::Create(thresholds_cfg, state);
     if (!d.ok()) return d.status();

@@ -139,7 +139,8 @@ std::vector<std::pair<int64_t, uint64_t>> ActiveCalls::Entries() const {
   std::vector<std::pair<int64_t, uint64_t>> out(overflow_);
   if (now_s_ != INT64_MIN) {
     for (int64_t s = now_s_ + 1; s < now_s_ + kWheelSeconds; ++s)
-      for (uint64_t k : wheel_[static_cast<size_t>(s & (kWheelSeconds - 1))]) out.emplace_back(s, k);
+      for (uint64_t k : wheel_[static_cast<size_t>(s & (kWheelSeconds - 1))])
+        out.emplace_back(s, k);
   }
   std::sort(out.begin(), out.end());
   return out;

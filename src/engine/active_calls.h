@@ -36,9 +36,9 @@ class ActiveCalls {
   size_t Index(uint64_t key) const;
   void GrowMap();
 
-  std::vector<std::vector<uint64_t>> wheel_;          // keys by end second modulo the wheel
+  std::vector<std::vector<uint64_t>> wheel_;            // keys by end second modulo the wheel
   std::vector<std::pair<int64_t, uint64_t>> overflow_;  // calls ending beyond the wheel
-  std::vector<Slot> map_;                             // key -> count, linear probing
+  std::vector<Slot> map_;                               // key -> count, linear probing
   size_t used_ = 0;
   size_t active_ = 0;
   int64_t now_s_ = INT64_MIN;  // buckets up to and including now_s_ have been expired

@@ -58,7 +58,8 @@ const Decision& Engine::Assess(const Call& call) {
 void Engine::Observe(const Call& call) {
   state_->active.Advance(call.start_ms);
   for (const auto& d : detectors_) d->observe(call);
-  if (call.caller.key != 0 && call.callee.key != 0) state_->pairs.Insert(call.caller.key, call.callee.key);
+  if (call.caller.key != 0 && call.callee.key != 0)
+    state_->pairs.Insert(call.caller.key, call.callee.key);
   if (call.caller.key != 0) state_->active.Add(call.caller.key, call.end_ms());
   if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
   MaybeSweep();

@@ -28,21 +28,21 @@ namespace callguard {
 struct EngineState {
   EngineState(const Config& cfg, std::shared_ptr<const Subscribers> subs);
   const Config& config;
-  PairFilter pairs;        // ordered pairs (caller, callee) ever seen
-  ActiveCalls active;      // calls in progress, per caller
+  PairFilter pairs;                                // ordered pairs (caller, callee) ever seen
+  ActiveCalls active;                              // calls in progress, per caller
   std::shared_ptr<const Subscribers> subscribers;  // never null (may be empty)
   uint16_t home_country_code = 0;
-  int64_t now_ms = INT64_MIN;        // start time of the latest call seen
+  int64_t now_ms = INT64_MIN;         // start time of the latest call seen
   int64_t last_sweep_ms = INT64_MIN;  // when idle profiles were last dropped
 };
 
 // Size of the learned state, for summaries and the benchmark.
 struct StateStats {
-  uint64_t profiles = 0;        // numbers tracked by the behaviour detector
-  uint64_t profile_bytes = 0;   // memory of the profile table
+  uint64_t profiles = 0;       // numbers tracked by the behaviour detector
+  uint64_t profile_bytes = 0;  // memory of the profile table
   uint64_t pair_filter_bytes = 0;
   uint64_t pairs_inserted = 0;
-  double pair_filter_fpr = 0;   // estimated false-positive rate at its current fill
+  double pair_filter_fpr = 0;  // estimated false-positive rate at its current fill
   uint64_t active_calls = 0;
 };
 

@@ -21,8 +21,8 @@ std::string_view ToString(Action a);
 
 struct Decision {
   double score = 0;
-  Action action = Action::kAllow;    // what to do
-  Action decided = Action::kAllow;   // what the policy decided (differs only in shadow mode)
+  Action action = Action::kAllow;   // what to do
+  Action decided = Action::kAllow;  // what the policy decided (differs only in shadow mode)
 };
 
 // Sorts the evidence's reasons (largest |weight| first, then code) and decides.

@@ -31,8 +31,8 @@ struct Profile {
   float callbacks = 0;     // incoming calls from numbers this one had called, long window
   uint16_t share[kShareCount] = {};  // running shares over outgoing calls
   uint16_t last_callee_low = 0;      // low 16 bits of the last callee's digits (sequential)
-  uint8_t seq_run = 0;     // length of the current run of consecutive callee numbers
-  uint8_t outgoing_seen = 0;  // outgoing calls observed, saturating at 255
+  uint8_t seq_run = 0;               // length of the current run of consecutive callee numbers
+  uint8_t outgoing_seen = 0;         // outgoing calls observed, saturating at 255
 
   float Share(int i) const { return share[i] / kShareScale; }
 };

@@ -31,9 +31,7 @@ class SnapshotWriter {
     static_assert(std::is_trivially_copyable_v<T>);
     PutBytes(&v, sizeof v);
   }
-  void PutBytes(const void* data, size_t n) {
-    buf_.append(static_cast<const char*>(data), n);
-  }
+  void PutBytes(const void* data, size_t n) { buf_.append(static_cast<const char*>(data), n); }
   void PutString(std::string_view s) {
     Put<uint32_t>(static_cast<uint32_t>(s.size()));
     PutBytes(s.data(), s.size());

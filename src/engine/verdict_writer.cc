@@ -145,8 +145,7 @@ Status VerdictWriter::Open(const std::string& path, bool shadow) {
 }
 
 void VerdictWriter::Flush() {
-  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-    failed_ = true;
+  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) failed_ = true;
   buf_.clear();
 }
 

@@ -1,8 +1,7 @@
 #include "ingest/cdr_reader.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace callguard {
 
@@ -68,8 +67,9 @@ Result<std::unique_ptr<CdrReader>> CdrReader::Open(const std::string& path, CdrF
   }
   if (r->format_ == CdrFormat::kCanonical) {
     Status s = r->ReadHeader(text);
-    if (!s.ok()) return Status::InvalidArgument(path + ":" + std::to_string(first.line) + ": " +
-                                                std::string(s.message()));
+    if (!s.ok())
+      return Status::InvalidArgument(path + ":" + std::to_string(first.line) + ": " +
+                                     std::string(s.message()));
   } else {
     r->pending_first_ = std::move(text);
     r->pending_line_ = first.line;
@@ -203,8 +203,8 @@ CdrReader::Outcome CdrReader::Next(Call* call, Rejected* rej) {
       if (format_ == CdrFormat::kCanonical) {
         if (fields.size() != header_.size()) {
           return Reject(r, "field_count",
-                        "expected " + std::to_string(header_.size()) + " fields (as the header), got " +
-                            std::to_string(fields.size()),
+                        "expected " + std::to_string(header_.size()) +
+                            " fields (as the header), got " + std::to_string(fields.size()),
                         rej);
         }
         if (!mapper_.CheckFields(fields, &header_, &why, check_utf8)) {

@@ -29,10 +29,10 @@ struct Rejected {
 };
 
 struct ReaderStats {
-  uint64_t records = 0;         // records seen (accepted + rejected)
+  uint64_t records = 0;  // records seen (accepted + rejected)
   uint64_t accepted = 0;
   uint64_t rejected = 0;
-  uint64_t out_of_order = 0;    // accepted records behind the latest by more than the tolerance
+  uint64_t out_of_order = 0;  // accepted records behind the latest by more than the tolerance
   double max_lateness_s = 0;
   uint64_t first_out_of_order_line = 0;
 };
@@ -69,7 +69,7 @@ class CdrReader {
   std::vector<std::string> header_;
   std::vector<int> column_field_;  // header column -> Field, or -1
   std::vector<std::string> unknown_columns_;
-  std::string pending_first_;      // first record read during format detection
+  std::string pending_first_;  // first record read during format detection
   uint64_t pending_line_ = 0;
   bool has_pending_ = false;
   std::vector<std::string> json_values_;

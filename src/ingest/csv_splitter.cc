@@ -43,8 +43,8 @@ bool CsvSplitter::Split(std::string_view rec, std::string* error) {
         fields_.push_back(raw);
       }
       if (i < n && rec[i] != sep_) {
-        *error = "unexpected text after the closing quote of field " +
-                 std::to_string(fields_.size());
+        *error =
+            "unexpected text after the closing quote of field " + std::to_string(fields_.size());
         return false;
       }
     } else {

@@ -4,9 +4,9 @@
 // storage owned by the splitter. Views stay valid until the next Split(). Not thread-safe.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <string_view>
-#include <deque>
 #include <vector>
 
 namespace callguard {

@@ -110,8 +110,8 @@ bool LineSource::Next(Record* rec) {
         rec->line = line_;
         // Skip to the next newline regardless of quotes.
         for (;;) {
-          const void* p = std::memchr(buf_.data() + begin_ + max_record_, '\n',
-                                      end_ - begin_ - max_record_);
+          const void* p =
+              std::memchr(buf_.data() + begin_ + max_record_, '\n', end_ - begin_ - max_record_);
           if (p) {
             size_t at = static_cast<const char*>(p) - buf_.data();
             // Count lines skipped (all newlines between begin_ and at).

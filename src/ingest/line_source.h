@@ -23,9 +23,9 @@ class LineSource {
  public:
   enum class Mode { kCsv, kLines };
   struct Record {
-    std::string_view text;     // valid until the next call to Next()
-    uint64_t line = 0;         // 1-based line number where the record starts
-    bool too_long = false;     // the record exceeded max_record_bytes and was cut off
+    std::string_view text;  // valid until the next call to Next()
+    uint64_t line = 0;      // 1-based line number where the record starts
+    bool too_long = false;  // the record exceeded max_record_bytes and was cut off
   };
 
   // `path` "-" reads standard input.

@@ -9,9 +9,9 @@
 namespace callguard {
 
 const std::array<std::string_view, kFieldCount> kFieldNames = {
-    "call_id", "start_time", "caller",      "callee",    "answered", "duration_s",
-    "ring_s",  "ingress",    "trunk",       "origin_country", "origin_ip", "attestation",
-    "imei",    "cell",       "label",       "operation"};
+    "call_id", "start_time", "caller", "callee",         "answered",  "duration_s",
+    "ring_s",  "ingress",    "trunk",  "origin_country", "origin_ip", "attestation",
+    "imei",    "cell",       "label",  "operation"};
 
 std::string_view ToString(CdrFormat f) {
   switch (f) {
@@ -159,8 +159,8 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
   std::string_view ing = Trim(f[kIngress]);
   if (!ParseIngress(ing, &call->ingress)) {
     why->code = "bad_value";
-    why->message =
-        "ingress: " + Quote(ing) + " is not one of mobile, fixed, voip, international, interconnect";
+    why->message = "ingress: " + Quote(ing) +
+                   " is not one of mobile, fixed, voip, international, interconnect";
     return false;
   }
   call->trunk.assign(Trim(f[kTrunk]));
@@ -221,8 +221,8 @@ bool RecordMapper::MapAsterisk(const std::vector<std::string_view>& fl, uint64_t
   // answer, end, duration, billsec, disposition, amaflags[, uniqueid[, userfield]]
   if (fl.size() < 16 || fl.size() > 18) {
     why->code = "field_count";
-    why->message = "Asterisk cdr_csv records have 16 to 18 fields, this one has " +
-                   std::to_string(fl.size());
+    why->message =
+        "Asterisk cdr_csv records have 16 to 18 fields, this one has " + std::to_string(fl.size());
     return false;
   }
   std::array<std::string_view, kFieldCount> f{};
@@ -244,8 +244,8 @@ bool RecordMapper::MapAsterisk(const std::vector<std::string_view>& fl, uint64_t
   return true;
 }
 
-bool RecordMapper::MapFreeswitch(const std::vector<std::string_view>& fl, uint64_t line,
-                                 Call* call, RejectReason* why) {
+bool RecordMapper::MapFreeswitch(const std::vector<std::string_view>& fl, uint64_t line, Call* call,
+                                 RejectReason* why) {
   // caller_id_name, caller_id_number, destination_number, context, start_stamp, answer_stamp,
   // end_stamp, duration, billsec, hangup_cause, uuid, bleg_uuid, accountcode[, read_codec,
   // write_codec]

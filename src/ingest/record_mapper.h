@@ -24,8 +24,23 @@ bool ParseCdrFormat(std::string_view s, CdrFormat* out);
 
 // Canonical field indices.
 enum Field : int {
-  kCallId = 0, kStartTime, kCaller, kCallee, kAnswered, kDurationS, kRingS, kIngress, kTrunk,
-  kOriginCountry, kOriginIp, kAttestation, kImei, kCell, kLabel, kOperation, kFieldCount
+  kCallId = 0,
+  kStartTime,
+  kCaller,
+  kCallee,
+  kAnswered,
+  kDurationS,
+  kRingS,
+  kIngress,
+  kTrunk,
+  kOriginCountry,
+  kOriginIp,
+  kAttestation,
+  kImei,
+  kCell,
+  kLabel,
+  kOperation,
+  kFieldCount
 };
 extern const std::array<std::string_view, kFieldCount> kFieldNames;
 

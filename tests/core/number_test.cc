@@ -25,7 +25,8 @@ TEST_F(NormaliserTest, FormatsOfOneNumberGiveOneKey) {
   EXPECT_EQ(e164.type, NumberType::kMobile);
   EXPECT_TRUE(e164.domestic);
   EXPECT_EQ(e164.country_code, 86);
-  for (const char* raw : {"13800138000", "008613800138000", "+86 138 0013 8000", "86-138-0013-8000"}) {
+  for (const char* raw :
+       {"13800138000", "008613800138000", "+86 138 0013 8000", "86-138-0013-8000"}) {
     Number n = N(raw);
     EXPECT_EQ(n.key, e164.key) << raw;
     EXPECT_EQ(n.text, "+8613800138000") << raw;
@@ -109,8 +110,8 @@ TEST_F(NormaliserTest, RepeatedNumbersCostNoParse) {
 // Check it against libphonenumber itself on random numbers of several countries and formats.
 TEST_F(NormaliserTest, CachedAnswersEqualLibphonenumber) {
   std::mt19937_64 rng(42);
-  const char* prefixes[] = {"+86", "+8613", "+8618", "+8610", "+86400", "+1", "+1650", "+44",
-                            "+447", "+855", "+85512", "+63", "+639", "+62", "+6281", "+81"};
+  const char* prefixes[] = {"+86",  "+8613", "+8618",  "+8610", "+86400", "+1",  "+1650", "+44",
+                            "+447", "+855",  "+85512", "+63",   "+639",   "+62", "+6281", "+81"};
   int checked = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string raw = prefixes[rng() % std::size(prefixes)];

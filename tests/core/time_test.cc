@@ -40,7 +40,8 @@ TEST(FormatRfc3339, RoundTrips) {
   EXPECT_EQ(FormatRfc3339(1772442904250), "2026-03-02T09:15:04.250Z");
   EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatRfc3339(951782400000), "2000-02-29T00:00:00Z");
-  for (int64_t t = 0; t < 4102444800; t += 86400 * 37 + 3671) EXPECT_EQ(Ms(FormatRfc3339(t * 1000)), t * 1000);
+  for (int64_t t = 0; t < 4102444800; t += 86400 * 37 + 3671)
+    EXPECT_EQ(Ms(FormatRfc3339(t * 1000)), t * 1000);
 }
 
 TEST(ToLocal, HourAndWeekday) {

@@ -13,7 +13,8 @@ namespace callguard::testing {
 
 inline std::unique_ptr<Engine> EngineFor(const std::string& yaml, const std::string& dir = "",
                                          std::shared_ptr<const Subscribers> subs = nullptr) {
-  auto cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 1, expected_numbers: 4096}\n" + yaml, dir);
+  auto cfg =
+      ParseConfig("version: 1\nengine: {pair_filter_mb: 1, expected_numbers: 4096}\n" + yaml, dir);
   EXPECT_TRUE(cfg.ok()) << cfg.status().ToString();
   auto e = Engine::Create(cfg.value(), std::move(subs));
   EXPECT_TRUE(e.ok()) << e.status().ToString();

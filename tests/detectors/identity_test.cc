@@ -18,16 +18,16 @@ Call With(Call c, Ingress ing, const std::string& country = "") {
 TEST(Identity, OrdinaryDomesticCallsAreClean) {
   auto e = EngineFor(Only("identity"));
   EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613800138000", "+8613912345678")), S{});
-  EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+85512345678", "+8613912345678"),
-                           Ingress::kInternational, "KH")),
+  EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+85512345678", "+8613912345678"), Ingress::kInternational,
+                           "KH")),
             S{});  // a foreign number from abroad is what it says
 }
 
 TEST(Identity, DomesticNumberFromAbroad) {
   auto e = EngineFor(Only("identity"));
-  EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+8613800138000", "+8613912345678"),
-                           Ingress::kInternational)),
-            S{"intl_ingress_domestic_cli"});
+  EXPECT_EQ(
+      Codes(*e, With(MakeCall(kT, "+8613800138000", "+8613912345678"), Ingress::kInternational)),
+      S{"intl_ingress_domestic_cli"});
   EXPECT_NE(Detail(*e, "intl_ingress_domestic_cli").find("mobile"), std::string::npos);
   EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+8613800138000", "+8613912345678"), Ingress::kVoip, "KH")),
             S{"foreign_origin_domestic_cli"});
@@ -87,12 +87,14 @@ TEST(Identity, ProtectedIdentitiesOnlyOnTheirOwnRoutes) {
 
 TEST(Identity, NeighbourSpoofing) {
   auto e = EngineFor(Only("identity"));
-  EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+8613912340000", "+8613912345678"), Ingress::kInterconnect)),
-            S{"neighbour_spoof"});
+  EXPECT_EQ(
+      Codes(*e, With(MakeCall(kT, "+8613912340000", "+8613912345678"), Ingress::kInterconnect)),
+      S{"neighbour_spoof"});
   EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+8613912340000", "+8613912345678"), Ingress::kMobile)),
             S{});  // a real neighbour on the mobile network
-  EXPECT_EQ(Codes(*e, With(MakeCall(kT, "+8613800000000", "+8613912345678"), Ingress::kInterconnect)),
-            S{});
+  EXPECT_EQ(
+      Codes(*e, With(MakeCall(kT, "+8613800000000", "+8613912345678"), Ingress::kInterconnect)),
+      S{});
 }
 
 TEST(Identity, BadListFileSaysWhere) {

@@ -104,14 +104,14 @@ TEST(Lists, RegisteredCallersAreProtectedButNotFromBlockLists) {
   EXPECT_TRUE(codes.count("registered_caller"));
   EXPECT_TRUE(codes.count("intl_ingress_domestic_cli"));
   EXPECT_LE(e->decision().action, Action::kLabel);
-  EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613500000002", "+8613912345678")),
-            S{"blocklist_number"});
+  EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613500000002", "+8613912345678")), S{"blocklist_number"});
   EXPECT_EQ(e->decision().action, Action::kBlock);
 }
 
 TEST(Lists, BadSubscriberRowsAreCountedNotFatal) {
   TempDir d;
-  d.Write("subs.csv", "number,age_band\n+8613700000000,60+\nnot a number,18-39\n+8613700000001,old\n");
+  d.Write("subs.csv",
+          "number,age_band\n+8613700000000,60+\nnot a number,18-39\n+8613700000001,old\n");
   SubscriberLoadStats st;
   auto subs = Subscribers::Load(d.File("subs.csv"), &TestNormaliser(), &st);
   ASSERT_TRUE(subs.ok());

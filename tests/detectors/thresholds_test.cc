@@ -5,7 +5,7 @@
 namespace callguard {
 namespace {
 
-using namespace testing;  // NOLINT
+using namespace testing;         // NOLINT
 const int64_t kT0 = 1772409600;  // Monday 2026-03-02 08:00 in China (UTC+8)
 
 std::string Rule(const std::string& fields) {
@@ -15,7 +15,8 @@ std::string Rule(const std::string& fields) {
 TEST(Thresholds, CallsPerMinute) {
   auto e = EngineFor(Rule("cpm_warning: 3, cpm_critical: 5"));
   std::vector<std::set<std::string>> got;
-  for (int i = 0; i < 5; ++i) got.push_back(Codes(*e, MakeCallAt(kT0 + i, "+8613800138000", "+442070000000")));
+  for (int i = 0; i < 5; ++i)
+    got.push_back(Codes(*e, MakeCallAt(kT0 + i, "+8613800138000", "+442070000000")));
   EXPECT_TRUE(got[1].empty());
   EXPECT_EQ(got[2], (std::set<std::string>{"thr_cpm_warning"}));
   EXPECT_EQ(got[4], (std::set<std::string>{"thr_cpm_critical"}));
@@ -42,7 +43,8 @@ TEST(Thresholds, TotalCallsPerDayAndSequentialCalls) {
 
 TEST(Thresholds, ConcurrentCallsAndCallsPerSecond) {
   auto e = EngineFor(Rule("concurrent_calls_warning: 3, cps_critical: 2"));
-  std::set<std::string> c = Codes(*e, MakeCallAt(kT0, "+8613800138000", "+442070000001", true, 600));
+  std::set<std::string> c =
+      Codes(*e, MakeCallAt(kT0, "+8613800138000", "+442070000001", true, 600));
   c = Codes(*e, MakeCallAt(kT0, "+8613800138000", "+442070000002", true, 600));
   EXPECT_EQ(c, (std::set<std::string>{"thr_cps_critical"}));
   c = Codes(*e, MakeCallAt(kT0 + 5, "+8613800138000", "+442070000003", true, 600));
@@ -104,7 +106,8 @@ TEST(Thresholds, OpenSipsStyleRuleFile) {
   EXPECT_TRUE(Codes(*e, MakeCallAt(kT0 + 86400, "+8613800138000", "+85512345678")).empty());
 
   d.Write("bad.csv", "ruleid,prefix,cpm_warning\n1,+855,2\n");
-  auto cfg = ParseConfig("version: 1\ndetectors: {thresholds: {rule_files: [bad.csv]}}\n", d.path());
+  auto cfg =
+      ParseConfig("version: 1\ndetectors: {thresholds: {rule_files: [bad.csv]}}\n", d.path());
   auto bad = Engine::Create(cfg.value(), nullptr);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.csv:2"), std::string::npos);
@@ -113,10 +116,10 @@ TEST(Thresholds, OpenSipsStyleRuleFile) {
 TEST(TimeWindow, ParsingAndWrapping) {
   auto w = TimeWindow::Parse("22:00", "06:00", "Fri-Sat");
   ASSERT_TRUE(w.ok());
-  EXPECT_TRUE(w->Contains(23 * 60, 5));   // Friday 23:00
-  EXPECT_TRUE(w->Contains(3 * 60, 6));    // Saturday 03:00 (began Friday)
-  EXPECT_TRUE(w->Contains(3 * 60, 0));    // Sunday 03:00 (began Saturday)
-  EXPECT_FALSE(w->Contains(3 * 60, 5));   // Friday 03:00 (began Thursday)
+  EXPECT_TRUE(w->Contains(23 * 60, 5));  // Friday 23:00
+  EXPECT_TRUE(w->Contains(3 * 60, 6));   // Saturday 03:00 (began Friday)
+  EXPECT_TRUE(w->Contains(3 * 60, 0));   // Sunday 03:00 (began Saturday)
+  EXPECT_FALSE(w->Contains(3 * 60, 5));  // Friday 03:00 (began Thursday)
   EXPECT_FALSE(w->Contains(12 * 60, 5));
   EXPECT_FALSE(TimeWindow::Parse("25:00", "", "").ok());
   EXPECT_FALSE(TimeWindow::Parse("", "", "Funday").ok());

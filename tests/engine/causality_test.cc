@@ -113,7 +113,8 @@ TEST_F(CausalityTest, OneRunEqualsTwoHalvesEqualsRecordByRecord) {
   ASSERT_TRUE(first->SaveSnapshot(snap).ok());
   auto second = NewEngine();
   ASSERT_TRUE(second->LoadSnapshot(snap).ok());
-  for (size_t i = calls.size() / 2; i < calls.size(); ++i) halves.push_back(Verdict(*second, calls[i]));
+  for (size_t i = calls.size() / 2; i < calls.size(); ++i)
+    halves.push_back(Verdict(*second, calls[i]));
   EXPECT_EQ(halves, whole);
 
   // Record by record: a fresh engine, restored from the previous snapshot, for every call.
@@ -183,8 +184,9 @@ namespace {
 TEST(Engine, EmergencyCallsAreNeverBlocked) {
   TempDir d;
   d.Write("lists.csv", "number,+8613900000001,block,,\n");
-  auto cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 1}\ndetectors: {lists: {files: [lists.csv]}}\n",
-                         d.path());
+  auto cfg = ParseConfig(
+      "version: 1\nengine: {pair_filter_mb: 1}\ndetectors: {lists: {files: [lists.csv]}}\n",
+      d.path());
   auto e = std::move(Engine::Create(cfg.value(), nullptr).value());
   Call to_police = MakeCallAt(1772409600, "+8613900000001", "110");
   EXPECT_EQ(e->Process(to_police).action, Action::kLabel);  // block-listed caller, but 110

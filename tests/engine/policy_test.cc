@@ -2,9 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/verdict_writer.h"
 #include "test_util.h"
-#include <nlohmann/json.hpp>
 
 namespace callguard {
 namespace {

@@ -81,7 +81,7 @@ TEST(ProfileTable, MemoryPerNumberAtItsRealLoad) {
 }
 
 TEST(PairFilter, NoFalseNegativesAndFewFalsePositives) {
-  PairFilter f(1 << 20);  // 1 MiB
+  PairFilter f(1 << 20);      // 1 MiB
   const uint64_t n = 200000;  // about 42 bits per pair
   for (uint64_t i = 0; i < n; ++i) f.Insert(Key(i), Key(i + 1));
   for (uint64_t i = 0; i < n; ++i) ASSERT_TRUE(f.Contains(Key(i), Key(i + 1)));
@@ -127,7 +127,8 @@ TEST(ActiveCalls, VeryLongCallsAndJumpsInTime) {
   a.Advance(10LL * 3600 * 1000 + 1000);
   EXPECT_EQ(a.Count(1), 0u);
   // Many keys: the count map grows and deletes without losing any.
-  for (uint64_t k = 1; k <= 5000; ++k) a.Add(k, 11LL * 3600 * 1000 + static_cast<int64_t>(k) * 1000);
+  for (uint64_t k = 1; k <= 5000; ++k)
+    a.Add(k, 11LL * 3600 * 1000 + static_cast<int64_t>(k) * 1000);
   for (uint64_t k = 1; k <= 5000; ++k) ASSERT_EQ(a.Count(k), 1u);
   a.Advance(11LL * 3600 * 1000 + 2500 * 1000);
   for (uint64_t k = 1; k <= 5000; ++k) ASSERT_EQ(a.Count(k), k <= 2500 ? 0u : 1u) << k;

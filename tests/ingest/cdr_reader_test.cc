@@ -80,11 +80,13 @@ TEST(CdrReader, BadRowsAreRejectedWithFileLineAndReasonAndNothingValidIsLost) {
   std::string rows =
       "call_id,start_time,caller,callee,answered,duration_s,ingress\n"
       "ok1,2026-03-02T09:00:00Z,+8613800138000,+8613900139000,1,10,mobile\n"
-      "bad1,2026-03-02T09:00:01Z,+8613800138000,+8613900139000,1,10\n"          // field count
-      "bad2,yesterday,+8613800138000,+8613900139000,1,10,mobile\n"              // time
-      "bad3,2026-03-02T09:00:02Z,+8613800138000,+8613900139000,1,-3,mobile\n"   // negative
-      "bad4,2026-03-02T09:00:03Z,+86138\xff,+8613900139000,1,10,mobile\n"       // UTF-8
-      "bad5,2026-03-02T09:00:04Z," + std::string(100, '9') + ",+8613900139000,1,10,mobile\n"
+      "bad1,2026-03-02T09:00:01Z,+8613800138000,+8613900139000,1,10\n"         // field count
+      "bad2,yesterday,+8613800138000,+8613900139000,1,10,mobile\n"             // time
+      "bad3,2026-03-02T09:00:02Z,+8613800138000,+8613900139000,1,-3,mobile\n"  // negative
+      "bad4,2026-03-02T09:00:03Z,+86138\xff,+8613900139000,1,10,mobile\n"      // UTF-8
+      "bad5,2026-03-02T09:00:04Z," +
+      std::string(100, '9') +
+      ",+8613900139000,1,10,mobile\n"
       "bad6,2026-03-02T09:00:05Z,+8613800138000,+8613900139000,maybe,10,mobile\n"
       "bad7,2026-03-02T09:00:06Z,+8613800138000,+8613900139000,1,10,carrier-pigeon\n"
       "bad8,\"2026-03-02T09:00:07Z\"x,+8613800138000,+8613900139000,1,10,mobile\n"
@@ -98,8 +100,8 @@ TEST(CdrReader, BadRowsAreRejectedWithFileLineAndReasonAndNothingValidIsLost) {
   std::vector<std::pair<uint64_t, std::string>> got;
   for (const auto& x : r.rejects) got.emplace_back(x.line, std::string(x.code));
   std::vector<std::pair<uint64_t, std::string>> want = {
-      {3, "field_count"}, {4, "bad_time"},  {5, "negative_duration"}, {6, "bad_utf8"},
-      {7, "field_too_long"}, {8, "bad_value"}, {9, "bad_value"},       {10, "malformed_quotes"}};
+      {3, "field_count"},    {4, "bad_time"},  {5, "negative_duration"}, {6, "bad_utf8"},
+      {7, "field_too_long"}, {8, "bad_value"}, {9, "bad_value"},         {10, "malformed_quotes"}};
   EXPECT_EQ(got, want);
   EXPECT_NE(r.rejects[0].message.find("expected 7 fields"), std::string::npos);
   EXPECT_NE(r.rejects[3].message.find("caller"), std::string::npos);
@@ -185,8 +187,7 @@ TEST(CdrReader, AsteriskMasterCsv) {
 }
 
 TEST(CdrReader, FreeswitchDefaultTemplate) {
-  ReadResult r =
-      ReadFile(std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/freeswitch_Master.csv");
+  ReadResult r = ReadFile(std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/freeswitch_Master.csv");
   EXPECT_EQ(r.format, CdrFormat::kFreeswitch);
   ASSERT_EQ(r.calls.size(), 3u);
   EXPECT_EQ(r.calls[0].call_id, "a5c9f6c0-e752-11e3-8bfb-65b6c3cdac7d");

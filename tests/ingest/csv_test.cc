@@ -32,7 +32,8 @@ TEST(CsvSplitter, Rfc4180Quoting) {
 TEST(CsvSplitter, ManyEscapedFieldsStayValid) {
   // Unescaped copies must survive later fields being unescaped too.
   std::string rec;
-  for (int i = 0; i < 40; ++i) rec += (i ? "," : "") + std::string("\"v\"\"") + std::to_string(i) + "\"";
+  for (int i = 0; i < 40; ++i)
+    rec += (i ? "," : "") + std::string("\"v\"\"") + std::to_string(i) + "\"";
   auto f = Split(rec);
   ASSERT_EQ(f.size(), 40u);
   for (int i = 0; i < 40; ++i) EXPECT_EQ(f[i], "v\"" + std::to_string(i));
@@ -51,10 +52,10 @@ TEST(Utf8, ValidAndInvalid) {
   EXPECT_TRUE(IsValidUtf8("北京 Москва €"));
   EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x93\x9E"));  // U+1F4DE
   EXPECT_FALSE(IsValidUtf8("\xFF"));
-  EXPECT_FALSE(IsValidUtf8("abc\xC3"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));         // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));     // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80")); // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("abc\xC3"));           // truncated
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
 }
 
 std::vector<std::pair<uint64_t, std::string>> ReadAll(const std::string& path,

@@ -41,8 +41,7 @@ BehaviourDetector::Options BehaviourDetector::ParseConfig(ConfigNode& node) {
   ConfigNode t = node.Child("thresholds");
   o.new_contact_share = t.Number("new_contact_share", o.new_contact_share, 0, 1);
   o.low_answer_share = t.Number("low_answer_share", o.low_answer_share, 0, 1);
-  o.short_share_of_answered =
-      t.Number("short_share_of_answered", o.short_share_of_answered, 0, 1);
+  o.short_share_of_answered = t.Number("short_share_of_answered", o.short_share_of_answered, 0, 1);
   o.low_reciprocity = t.Number("low_reciprocity", o.low_reciprocity, 0, 1);
   o.outgoing_share = t.Number("outgoing_share", o.outgoing_share, 0, 1);
   o.night_share = t.Number("night_share", o.night_share, 0, 1);
@@ -106,7 +105,9 @@ bool BehaviourDetector::IsNight(int64_t unix_s) const {
 
 namespace {
 
-uint16_t Low16(const Number& n) { return static_cast<uint16_t>((n.key & ((1ULL << 50) - 1)) % 65536); }
+uint16_t Low16(const Number& n) {
+  return static_cast<uint16_t>((n.key & ((1ULL << 50) - 1)) % 65536);
+}
 
 std::string Num(double v) { return std::to_string(std::llround(v)); }
 
@@ -191,7 +192,8 @@ void BehaviourDetector::observe(const Call& call) {
     if (p->last_s == 0) p->last_s = static_cast<uint32_t>(now);
     Decay(p, now);
     for (float& x : p->attempts) x += 1;
-    float alpha = std::max(1.0f / (p->outgoing_seen + 1.0f), 1.0f / static_cast<float>(opt_.share_span));
+    float alpha =
+        std::max(1.0f / (p->outgoing_seen + 1.0f), 1.0f / static_cast<float>(opt_.share_span));
     bool ans = call.answered;
     UpdateShare(p, Profile::kAnswered, ans, alpha);
     UpdateShare(p, Profile::kShort, ans && call.duration_s < opt_.short_call_s, alpha);

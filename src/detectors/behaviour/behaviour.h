@@ -30,12 +30,12 @@ class BehaviourDetector : public Detector {
     bool enabled = true;
     std::array<Window, 3> windows = {Window{"short", 600, 40}, Window{"medium", 7200, 200},
                                      Window{"long", 86400, 800}};
-    double min_calls = 20;        // decayed long-window attempts before the detector speaks
-    double short_call_s = 15;     // an answered call shorter than this is "short"
-    double long_call_s = 600;     // an answered call at least this long is "long"
-    int night_start_hour = 0;     // local night, [start, end)
+    double min_calls = 20;     // decayed long-window attempts before the detector speaks
+    double short_call_s = 15;  // an answered call shorter than this is "short"
+    double long_call_s = 600;  // an answered call at least this long is "long"
+    int night_start_hour = 0;  // local night, [start, end)
     int night_end_hour = 6;
-    double share_span = 32;       // running shares average over about this many calls
+    double share_span = 32;  // running shares average over about this many calls
     // Thresholds of the signals.
     double new_contact_share = 0.85;
     double low_answer_share = 0.3;
@@ -50,7 +50,7 @@ class BehaviourDetector : public Detector {
     double w_new_contacts = 0.3;
     double w_low_answer = 0.5;
     double w_short_calls = 0.2;
-    double w_no_callbacks = 0.7;
+    double w_no_callbacks = 0.35;
     double w_outgoing_only = 0.15;
     double w_night = 0.3;
     double w_sequential = 1.0;

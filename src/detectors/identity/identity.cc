@@ -121,8 +121,9 @@ Status IdentityDetector::Load() {
           bool prefix = !v.empty() && v.back() == '*';
           if (prefix) v.remove_suffix(1);
           std::string d = ListDigits(v, cc);
-          if (d.empty()) return Status::InvalidArgument(where + ": '" + std::string(f[0]) +
-                                                        "' is not a number or prefix");
+          if (d.empty())
+            return Status::InvalidArgument(where + ": '" + std::string(f[0]) +
+                                           "' is not a number or prefix");
           dno_.Insert(d, DnoEntry{prefix, where});
           return Status::Ok();
         }));
@@ -135,8 +136,9 @@ Status IdentityDetector::Load() {
           bool prefix = !v.empty() && v.back() == '*';
           if (prefix) v.remove_suffix(1);
           std::string d = ListDigits(v, cc);
-          if (d.empty()) return Status::InvalidArgument(where + ": '" + std::string(f[0]) +
-                                                        "' is not a number or prefix");
+          if (d.empty())
+            return Status::InvalidArgument(where + ": '" + std::string(f[0]) +
+                                           "' is not a number or prefix");
           Protected p;
           p.source = where;
           p.prefix = prefix;
@@ -204,7 +206,8 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
               "protected identity " + who + " presented on an international route");
       return;
     }
-    bool ingress_ok = p->ingress_mask == 0 || (p->ingress_mask >> static_cast<int>(call.ingress)) & 1;
+    bool ingress_ok =
+        p->ingress_mask == 0 || (p->ingress_mask >> static_cast<int>(call.ingress)) & 1;
     bool trunk_ok = p->trunks.empty();
     for (const auto& t : p->trunks) trunk_ok |= t == call.trunk;
     if (!ingress_ok || !trunk_ok) {
@@ -220,8 +223,8 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
   // libphonenumber knows only some of them, so judge them by length: normal on a domestic route,
   // spoofed from abroad or from the internet.
   const size_t cc_len = cli.country_code < 10 ? 1 : cli.country_code < 100 ? 2 : 3;
-  const bool service_length = cli.domestic && digits.size() > cc_len &&
-                              digits.size() - cc_len <= kServiceNumberDigits;
+  const bool service_length =
+      cli.domestic && digits.size() > cc_len && digits.size() - cc_len <= kServiceNumberDigits;
   if (cli.status == NumberStatus::kShortCode ||
       (cli.status == NumberStatus::kInvalid && service_length)) {
     if (foreign || call.ingress == Ingress::kVoip)

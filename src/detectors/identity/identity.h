@@ -39,20 +39,20 @@ class IdentityDetector : public Detector {
   };
   struct Options {
     bool enabled = true;
-    bool builtin_dno = true;                 // the region's emergency/police numbers
-    std::vector<std::string> dno_files;      // resolved paths
+    bool builtin_dno = true;             // the region's emergency/police numbers
+    std::vector<std::string> dno_files;  // resolved paths
     std::vector<std::string> protected_files;
-    int neighbour_prefix_digits = 7;         // shared leading national digits (0 = off)
+    int neighbour_prefix_digits = 7;  // shared leading national digits (0 = off)
     Weights weights;
     std::string region = "CN";
   };
   // A protected identity: who it is and the routes it legitimately arrives on.
   struct Protected {
-    bool prefix = false;                 // a prefix ("95*") rather than one number
+    bool prefix = false;  // a prefix ("95*") rather than one number
     std::string name;
-    uint32_t ingress_mask = 0;           // bit per Ingress value
-    std::vector<std::string> trunks;     // allowed trunks (any when empty)
-    std::string source;                  // file:line
+    uint32_t ingress_mask = 0;        // bit per Ingress value
+    std::vector<std::string> trunks;  // allowed trunks (any when empty)
+    std::string source;               // file:line
   };
 
   static Options ParseConfig(ConfigNode& node, const Config& cfg);
@@ -82,8 +82,8 @@ class IdentityDetector : public Detector {
   // Longest entry that covers `digits`: a prefix entry, or an exact entry of the same length.
   template <typename V>
   static const V* Lookup(const PrefixMap<V>& m, std::string_view digits) {
-    return m.LongestMatchIf(
-        digits, [&](const V& v, size_t n) { return v.prefix || n == digits.size(); });
+    return m.LongestMatchIf(digits,
+                            [&](const V& v, size_t n) { return v.prefix || n == digits.size(); });
   }
   PrefixMap<DnoEntry> dno_;
   PrefixMap<Protected> protected_;

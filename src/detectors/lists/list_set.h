@@ -34,8 +34,7 @@ class ListSet {
   // Adds the entries of one list file. Returns an error naming file:line for a bad entry.
   Status LoadFile(const std::string& path, Normaliser* norm);
   // Adds one entry; `type` is number, prefix, trunk, country or cidr.
-  Status AddEntry(std::string_view type, std::string_view value, ListEntry entry,
-                  Normaliser* norm);
+  Status AddEntry(std::string_view type, std::string_view value, ListEntry entry, Normaliser* norm);
 
   const ListEntry* MatchNumber(const Number& n) const;
   const ListEntry* MatchPrefix(const Number& n) const;

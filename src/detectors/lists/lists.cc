@@ -54,8 +54,10 @@ void ListsDetector::assess(const Call& call, Evidence& out) const {
     std::string_view what;
   };
   Candidate order[] = {
-      {l.MatchNumber(call.caller), "number"},   {l.MatchPrefix(call.caller), "prefix"},
-      {l.MatchTrunk(call.trunk), "trunk"},      {l.MatchIp(call.origin_ip), "origin address"},
+      {l.MatchNumber(call.caller), "number"},
+      {l.MatchPrefix(call.caller), "prefix"},
+      {l.MatchTrunk(call.trunk), "trunk"},
+      {l.MatchIp(call.origin_ip), "origin address"},
       {l.MatchCountry(call.origin_country), "origin country"},
   };
   for (const Candidate& c : order) {

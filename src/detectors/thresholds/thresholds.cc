@@ -26,7 +26,8 @@ constexpr std::string_view kCodes[kParamCount][2] = {
     {"thr_cps_warning", "thr_cps_critical"}};
 
 constexpr std::string_view kUnits[kParamCount] = {
-    "calls in this minute", "calls today", "concurrent calls", "consecutive calls to this number",
+    "calls in this minute", "calls today",
+    "concurrent calls",     "consecutive calls to this number",
     "s longest call today", "calls in this second"};
 
 bool ValidPrefix(std::string_view p) {
@@ -185,8 +186,8 @@ Status ThresholdsDetector::Reload() {
 
 int ThresholdsDetector::MatchRule(const Call& call) const {
   if (rules_.empty() || call.caller.key == 0) return -1;
-  std::string_view dialled = call.callee.e164.empty() ? std::string_view(call.callee.text)
-                                                      : call.callee.digits();
+  std::string_view dialled =
+      call.callee.e164.empty() ? std::string_view(call.callee.text) : call.callee.digits();
   LocalTime lt = ToLocal(call.start_s(), opt_.utc_offset_min);
   int minute = lt.hour * 60 + lt.minute;
   for (size_t i = 0; i < rules_.size(); ++i) {

@@ -26,7 +26,13 @@ namespace callguard {
 struct EngineState;
 
 enum ThresholdParam : int {
-  kCpm = 0, kTotalCalls, kConcurrentCalls, kSequentialCalls, kCallDuration, kCps, kParamCount
+  kCpm = 0,
+  kTotalCalls,
+  kConcurrentCalls,
+  kSequentialCalls,
+  kCallDuration,
+  kCps,
+  kParamCount
 };
 
 struct ThresholdRule {
@@ -34,7 +40,7 @@ struct ThresholdRule {
   uint32_t profile_id = 0;
   std::string prefix;  // callee E.164 digits without '+'; empty matches every callee
   TimeWindow window;
-  uint32_t warning[kParamCount] = {};   // 0 = not checked
+  uint32_t warning[kParamCount] = {};  // 0 = not checked
   uint32_t critical[kParamCount] = {};
   std::string source;  // where it was defined
 };
