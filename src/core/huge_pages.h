@@ -1,13 +1,20 @@
 // Memory for large hot tables (profiles, pair filter), backed by transparent huge pages where
 // the kernel allows it (madvise mode): random lookups into hundreds of megabytes otherwise spend
-// much of their time on TLB misses. Small requests use the ordinary heap. Thread-safe.
+// much of their time on TLB misses.
+//
+// Every allocation comes back zero-filled (calloc below the threshold, fresh anonymous mappings
+// above it), so HugePageAllocator can skip value-initialisation: a table of all-zero-bit
+// elements (Profile, pair-filter blocks) costs no second pass over new memory when it grows.
+// Only use it for types whose value-initialised state is all zero bits. Thread-safe.
 #pragma once
 
 #include <sys/mman.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 namespace callguard {
 
@@ -19,11 +26,25 @@ inline size_t HugeRoundUp(size_t bytes) {
   return bytes >= kHugeThreshold ? (bytes + kHugePage - 1) & ~(kHugePage - 1) : bytes;
 }
 
+// Zero-filled memory of at least `bytes`; throws std::bad_alloc like operator new.
 inline void* AllocateHuge(size_t bytes) {
-  if (bytes < kHugeThreshold) return ::operator new(bytes);
+  if (bytes < kHugeThreshold) {
+    void* p = std::calloc(1, bytes ? bytes : 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
   size_t size = HugeRoundUp(bytes);
-  void* p = std::aligned_alloc(kHugePage, size);
-  if (!p) throw std::bad_alloc();
+  // Map an extra huge page so that the region can start on a 2 MiB boundary, then unmap the
+  // slack on both sides: huge pages need aligned regions.
+  void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+  if (raw == MAP_FAILED) throw std::bad_alloc();
+  uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  size_t tail = (start + size + kHugePage) - (aligned + size);
+  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
+  void* p = reinterpret_cast<void*>(aligned);
   madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (no THP) only costs speed
   return p;
 }
@@ -31,13 +52,14 @@ inline void* AllocateHuge(size_t bytes) {
 inline void FreeHuge(void* p, size_t bytes) {
   if (!p) return;
   if (bytes < kHugeThreshold) {
-    ::operator delete(p);
-  } else {
     std::free(p);
+  } else {
+    munmap(p, HugeRoundUp(bytes));
   }
 }
 
-// A std allocator over AllocateHuge, for std::vector of large tables.
+// A std allocator over AllocateHuge. Value-initialisation is a no-op (the memory is already
+// zero); other constructions are real.
 template <typename T>
 struct HugePageAllocator {
   using value_type = T;
@@ -46,6 +68,12 @@ struct HugePageAllocator {
   HugePageAllocator(const HugePageAllocator<U>&) {}  // NOLINT: allocator conversion
   T* allocate(size_t n) { return static_cast<T*>(AllocateHuge(n * sizeof(T))); }
   void deallocate(T* p, size_t n) { FreeHuge(p, n * sizeof(T)); }
+  template <typename U>
+  void construct(U*) noexcept {}
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   template <typename U>
   bool operator==(const HugePageAllocator<U>&) const {
     return true;
