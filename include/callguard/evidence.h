@@ -6,8 +6,11 @@
 // protection). One Evidence is reused per call by the engine; reasons keep their capacity.
 #pragma once
 
+#include <charconv>
+#include <cmath>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -20,15 +23,46 @@ struct Reason {
   std::string detail;         // for people: what exactly was seen
 };
 
+// Pieces of a reason's detail text (see Evidence::Add).
+struct Percent {  // a share, written as a whole percentage: 0.254 -> "25%"
+  double share;
+};
+struct Rounded {  // a number written rounded to an integer: 41.7 -> "42"
+  double value;
+};
+
+namespace evidence_detail {
+inline void Append(std::string& s, std::string_view v) { s.append(v); }
+inline void Append(std::string& s, const char* v) { s.append(v); }
+inline void Append(std::string& s, const std::string& v) { s.append(v); }
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+inline void Append(std::string& s, T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+inline void Append(std::string& s, Rounded v) { Append(s, std::llround(v.value)); }
+inline void Append(std::string& s, Percent v) {
+  Append(s, std::llround(v.share * 100));
+  s.push_back('%');
+}
+}  // namespace evidence_detail
+
 class Evidence {
  public:
-  void Add(std::string_view detector, std::string_view code, double weight, std::string detail) {
+  // Adds a reason whose detail is the concatenation of `pieces` (strings, integers, Percent,
+  // Rounded). The text is built in the reason's own buffer, which keeps its capacity across
+  // calls: adding evidence allocates nothing in steady state.
+  template <typename... Pieces>
+  void Add(std::string_view detector, std::string_view code, double weight,
+           const Pieces&... pieces) {
     if (size_ == reasons_.size()) reasons_.emplace_back();
     Reason& r = reasons_[size_++];
     r.detector = detector;
     r.code = code;
     r.weight = weight;
-    r.detail = std::move(detail);
+    r.detail.clear();
+    (evidence_detail::Append(r.detail, pieces), ...);
   }
   void Clear() {
     size_ = 0;

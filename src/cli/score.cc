@@ -4,6 +4,7 @@
 // the reject file) hands batches of calls to the engine (detectors and policy, strictly in input
 // order), which hands them to a writer (verdict JSON, reason counts). Batches are recycled
 // through bounded queues, so memory stays flat however large the input.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -219,6 +220,7 @@ int RunScore(int argc, char** argv) {
   std::atomic<size_t> file_index{0};
   ReaderOutcome outcome;
   std::thread reader([&] {
+    pthread_setname_np(pthread_self(), "cg-reader");
     Rejected rej;
     std::unique_ptr<Batch> b = empty.Pop();
     b->size = 0;
@@ -270,6 +272,7 @@ int RunScore(int argc, char** argv) {
   // Writer thread.
   std::unordered_map<std::string_view, uint64_t> reason_counts;
   std::thread writer_thread([&] {
+    pthread_setname_np(pthread_self(), "cg-writer");
     for (;;) {
       std::unique_ptr<Batch> b = scored_q.Pop();
       if (!b) break;

@@ -36,8 +36,8 @@ inline void* AllocateHuge(size_t bytes) {
   size_t size = HugeRoundUp(bytes);
   // Map an extra huge page so that the region can start on a 2 MiB boundary, then unmap the
   // slack on both sides: huge pages need aligned regions.
-  void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  void* raw =
+      mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
   uintptr_t start = reinterpret_cast<uintptr_t>(raw);
   uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);

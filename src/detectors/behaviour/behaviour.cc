@@ -109,10 +109,6 @@ uint16_t Low16(const Number& n) {
   return static_cast<uint16_t>((n.key & ((1ULL << 50) - 1)) % 65536);
 }
 
-std::string Num(double v) { return std::to_string(std::llround(v)); }
-
-std::string Pct(double v) { return Num(v * 100) + "%"; }
-
 }  // namespace
 
 void BehaviourDetector::assess(const Call& call, Evidence& out) const {
@@ -122,9 +118,8 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
   // Concurrency is known exactly from calls in progress, whatever the profile says.
   uint32_t concurrent = state_.active.Count(call.caller.key) + 1;
   if (static_cast<int>(concurrent) >= opt_.concurrent_calls)
-    out.Add(name(), "concurrent_calls", opt_.w_concurrent,
-            std::to_string(concurrent) + " calls at once from this number (threshold " +
-                std::to_string(opt_.concurrent_calls) + ")");
+    out.Add(name(), "concurrent_calls", opt_.w_concurrent, concurrent,
+            " calls at once from this number (threshold ", opt_.concurrent_calls, ")");
 
   Profile p;
   if (!View(call.caller.key, now, &p)) return;
@@ -134,8 +129,8 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
     uint16_t low = Low16(call.callee);
     int run = p.seq_run + (low == static_cast<uint16_t>(p.last_callee_low + 1) ? 1 : 0);
     if (run + 1 >= opt_.sequential_run && low == static_cast<uint16_t>(p.last_callee_low + 1))
-      out.Add(name(), "sequential_dialling", opt_.w_sequential,
-              std::to_string(run + 1) + " consecutive calls to numbers in sequence");
+      out.Add(name(), "sequential_dialling", opt_.w_sequential, run + 1,
+              " consecutive calls to numbers in sequence");
   }
 
   // Bursts: a window's decayed attempt count above its limit, mostly to new contacts.
@@ -143,10 +138,9 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
     const Window& w = opt_.windows[i];
     if (w.burst_attempts > 0 && p.attempts[i] >= w.burst_attempts &&
         p.Share(Profile::kNewContact) >= opt_.new_contact_share) {
-      out.Add(name(), "fanout_burst", opt_.w_fanout_burst,
-              Num(p.attempts[i]) + " recent calls in the " + w.name + " window (limit " +
-                  Num(w.burst_attempts) + "), " + Pct(p.Share(Profile::kNewContact)) +
-                  " to new contacts");
+      out.Add(name(), "fanout_burst", opt_.w_fanout_burst, Rounded{p.attempts[i]},
+              " recent calls in the ", w.name, " window (limit ", Rounded{w.burst_attempts}, "), ",
+              Percent{p.Share(Profile::kNewContact)}, " to new contacts");
       break;
     }
   }
@@ -157,31 +151,30 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
   const double new_share = p.Share(Profile::kNewContact);
   const double answered = p.Share(Profile::kAnswered);
   if (new_share >= opt_.new_contact_share)
-    out.Add(name(), "new_contacts", opt_.w_new_contacts,
-            Pct(new_share) + " of recent calls went to numbers it had never called");
+    out.Add(name(), "new_contacts", opt_.w_new_contacts, Percent{new_share},
+            " of recent calls went to numbers it had never called");
   if (answered <= opt_.low_answer_share)
-    out.Add(name(), "low_answer_rate", opt_.w_low_answer,
-            "only " + Pct(answered) + " of recent calls were answered");
+    out.Add(name(), "low_answer_rate", opt_.w_low_answer, "only ", Percent{answered},
+            " of recent calls were answered");
   if (answered > 0.05) {
     double short_of_answered = p.Share(Profile::kShort) / answered;
     if (short_of_answered >= opt_.short_share_of_answered)
-      out.Add(name(), "short_calls", opt_.w_short_calls,
-              Pct(std::min(1.0, short_of_answered)) + " of answered calls lasted under " +
-                  Num(opt_.short_call_s) + " s");
+      out.Add(name(), "short_calls", opt_.w_short_calls, Percent{std::min(1.0, short_of_answered)},
+              " of answered calls lasted under ", Rounded{opt_.short_call_s}, " s");
   }
   // Reciprocity: callbacks from the people it calls, against the people it calls.
   double reached = std::max(1.0, n * new_share);
   double reciprocity = std::max<double>(p.callbacks / reached, p.Share(Profile::kReciprocal));
   if (reciprocity <= opt_.low_reciprocity)
-    out.Add(name(), "no_callbacks", opt_.w_no_callbacks,
-            "almost nobody it calls ever calls back (" + Pct(reciprocity) + ")");
+    out.Add(name(), "no_callbacks", opt_.w_no_callbacks, "almost nobody it calls ever calls back (",
+            Percent{reciprocity}, ")");
   double out_share = n / (n + p.incoming);
   if (out_share >= opt_.outgoing_share)
-    out.Add(name(), "outgoing_only", opt_.w_outgoing_only,
-            Pct(out_share) + " of its calls are outgoing");
+    out.Add(name(), "outgoing_only", opt_.w_outgoing_only, Percent{out_share},
+            " of its calls are outgoing");
   if (p.Share(Profile::kNight) >= opt_.night_share)
-    out.Add(name(), "night_activity", opt_.w_night,
-            Pct(p.Share(Profile::kNight)) + " of recent calls were made at night");
+    out.Add(name(), "night_activity", opt_.w_night, Percent{p.Share(Profile::kNight)},
+            " of recent calls were made at night");
 }
 
 void BehaviourDetector::observe(const Call& call) {

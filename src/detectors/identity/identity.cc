@@ -186,16 +186,16 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
     return;
   }
   if (cli.status == NumberStatus::kUnparsable) {
-    out.Add(name(), "unparsable_cli", w.unparsable_cli,
-            "caller ID '" + cli.text + "' is not a telephone number");
+    out.Add(name(), "unparsable_cli", w.unparsable_cli, "caller ID '", cli.text,
+            "' is not a telephone number");
     return;
   }
   std::string_view digits = cli.digits();
 
   // Inbound-only numbers never place calls: any call from them is spoofed.
   if (const DnoEntry* e = Lookup(dno_, digits)) {
-    out.Add(name(), "dno_cli", w.dno_cli,
-            "caller ID " + cli.e164 + " is on the do-not-originate list (" + e->source + ")");
+    out.Add(name(), "dno_cli", w.dno_cli, "caller ID ", cli.e164,
+            " is on the do-not-originate list (", e->source, ")");
     return;
   }
   // Protected identities place calls only over their own domestic routes.
@@ -203,7 +203,7 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
     std::string who = p->name.empty() ? cli.e164 : p->name + " (" + cli.e164 + ")";
     if (foreign) {
       out.Add(name(), "protected_cli_foreign_route", w.protected_cli_foreign_route,
-              "protected identity " + who + " presented on an international route");
+              "protected identity ", who, " presented on an international route");
       return;
     }
     bool ingress_ok =
@@ -215,7 +215,7 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
                                                             : std::string(ToString(call.ingress));
       if (!call.trunk.empty()) route += " via trunk " + call.trunk;
       out.Add(name(), "protected_cli_unexpected_route", w.protected_cli_unexpected_route,
-              "protected identity " + who + " arrived on an unexpected route (" + route + ")");
+              "protected identity ", who, " arrived on an unexpected route (", route, ")");
     }
     return;
   }
@@ -229,25 +229,24 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
       (cli.status == NumberStatus::kInvalid && service_length)) {
     if (foreign || call.ingress == Ingress::kVoip)
       out.Add(name(), "short_code_cli_foreign_route", w.short_code_cli_foreign_route,
-              "national short code " + cli.text + " presented on an " +
-                  (foreign ? "international" : "internet (VoIP)") + " route");
+              "national short code ", cli.text, " presented on an ",
+              (foreign ? "international" : "internet (VoIP)"), " route");
     return;
   }
   if (cli.status == NumberStatus::kInvalid) {
-    out.Add(name(), "invalid_cli", w.invalid_cli,
-            "caller ID " + cli.text + " is not a valid or allocated number in the numbering plan");
+    out.Add(name(), "invalid_cli", w.invalid_cli, "caller ID ", cli.text,
+            " is not a valid or allocated number in the numbering plan");
     return;
   }
   // A valid number from here on.
   if (cli.domestic) {
     if (call.ingress == Ingress::kInternational) {
       out.Add(name(), "intl_ingress_domestic_cli", w.intl_ingress_domestic_cli,
-              "international ingress presenting a domestic " + std::string(ToString(cli.type)) +
-                  " number");
+              "international ingress presenting a domestic ", ToString(cli.type), " number");
     } else if (foreign) {
       out.Add(name(), "foreign_origin_domestic_cli", w.foreign_origin_domestic_cli,
-              "call originated in " + call.origin_country + " presenting a domestic " +
-                  std::string(ToString(cli.type)) + " number");
+              "call originated in ", call.origin_country, " presenting a domestic ",
+              ToString(cli.type), " number");
     } else if (call.ingress == Ingress::kVoip && cli.type == NumberType::kMobile &&
                call.attestation != Attestation::kA) {
       out.Add(name(), "voip_ingress_domestic_mobile_cli", w.voip_ingress_domestic_mobile_cli,
@@ -263,9 +262,8 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
     std::string_view a = digits, b = call.callee.digits();
     if (a.size() == b.size() && a.size() >= cc_len + k &&
         a.compare(0, cc_len + k, b, 0, cc_len + k) == 0) {
-      out.Add(name(), "neighbour_spoof", w.neighbour_spoof,
-              "caller ID shares its first " + std::to_string(k) +
-                  " national digits with the callee's number");
+      out.Add(name(), "neighbour_spoof", w.neighbour_spoof, "caller ID shares its first ", k,
+              " national digits with the callee's number");
     }
   }
 }

@@ -84,7 +84,7 @@ void ListsDetector::assess(const Call& call, Evidence& out) const {
   if (call.caller.key != 0 && !out.blocklisted) {
     if (const Subscriber* s = state_.subscribers->Find(call.caller.key); s && s->registered) {
       out.Add(name(), "registered_caller", opt_.registered_weight,
-              "registered caller: " + s->registered_name);
+              "registered caller: ", s->registered_name);
       out.protected_caller = true;
     }
   }

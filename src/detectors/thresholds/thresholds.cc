@@ -232,10 +232,9 @@ void ThresholdsDetector::assess(const Call& call, Evidence& out) const {
     }
     if (level < 0) continue;
     uint32_t limit = level ? r.critical[p] : r.warning[p];
-    out.Add(name(), kCodes[p][level], level ? opt_.critical_weight : opt_.warning_weight,
-            std::to_string(v.v[p]) + " " + std::string(kUnits[p]) + " (rule " +
-                std::to_string(r.rule_id) + " prefix '" + r.prefix + "', " +
-                (level ? "critical" : "warning") + " at " + std::to_string(limit) + ")");
+    out.Add(name(), kCodes[p][level], level ? opt_.critical_weight : opt_.warning_weight, v.v[p],
+            " ", kUnits[p], " (rule ", r.rule_id, " prefix '", r.prefix, "', ",
+            (level ? "critical" : "warning"), " at ", limit, ")");
   }
 }
 
