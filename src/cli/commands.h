@@ -6,5 +6,7 @@ namespace callguard {
 
 int RunScore(int argc, char** argv);
 int RunStateReset(int argc, char** argv);
+int RunSimulate(int argc, char** argv);
+int RunEval(int argc, char** argv);
 
 }  // namespace callguard

@@ -14,6 +14,8 @@ call set-up) with a causal engine and gives every call a risk score, an action a
 
 commands:
   score         score call records into verdicts (JSON Lines)
+  simulate      simulate a network with scam operations (labelled call records)
+  eval          measure detection quality of verdicts against labelled call records
   state reset   forget one number's threshold counters in a saved engine state
   version       print the version
 
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   if (cmd == "score") return callguard::RunScore(argc - 2, argv + 2);
+  if (cmd == "simulate") return callguard::RunSimulate(argc - 2, argv + 2);
+  if (cmd == "eval") return callguard::RunEval(argc - 2, argv + 2);
   if (cmd == "state") {
     if (argc >= 3 && !std::strcmp(argv[2], "reset"))
       return callguard::RunStateReset(argc - 3, argv + 3);

@@ -53,7 +53,7 @@ class ThresholdsDetector : public Detector {
     std::vector<ThresholdRule> rules;  // inline rules
     std::vector<std::string> rule_files;
     double warning_weight = 1.0;
-    double critical_weight = 3.0;
+    double critical_weight = 2.0;
     int utc_offset_min = 480;
   };
   static Options ParseConfig(ConfigNode& node, const Config& cfg);

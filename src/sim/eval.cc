@@ -1,0 +1,317 @@
+#include "sim/eval.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "core/config.h"
+#include "core/number.h"
+#include "ingest/cdr_reader.h"
+#include "ingest/line_source.h"
+
+namespace callguard::sim {
+
+namespace {
+
+struct Verdict {
+  uint8_t action = 0;  // 0 allow, 1 label, 2 warn, 3 block
+  std::string reasons;
+};
+
+uint8_t ActionCode(const std::string& a) {
+  return a == "block" ? 3 : a == "warn" ? 2 : a == "label" ? 1 : 0;
+}
+
+Status ReadVerdicts(const std::string& path, std::unordered_map<std::string, Verdict>* out) {
+  auto src = LineSource::Open(path, LineSource::Mode::kLines, 1 << 20);
+  if (!src.ok()) return src.status();
+  LineSource::Record rec;
+  while ((*src)->Next(&rec)) {
+    auto j = nlohmann::json::parse(rec.text.begin(), rec.text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("call_id") || !j.contains("action"))
+      return Status::ParseError(path + ":" + std::to_string(rec.line) + ": not a verdict");
+    Verdict v;
+    v.action = ActionCode(j["action"].get<std::string>());
+    if (v.action == 3 && j.contains("reasons")) {
+      for (const auto& r : j["reasons"]) {
+        if (!v.reasons.empty()) v.reasons += ' ';
+        v.reasons += r.value("code", "");
+      }
+    }
+    (*out)[j["call_id"].get<std::string>()] = std::move(v);
+  }
+  return (*src)->status();
+}
+
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::ceil(q * v.size())) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+void Finish(CallMetrics& m, double prevalence) {
+  auto div = [](double a, double b) { return b > 0 ? a / b : 0; };
+  m.block_precision = div(m.blocked_scam, m.blocked_scam + m.blocked_legit);
+  m.block_recall = div(m.blocked_scam, m.scam_calls);
+  m.block_fpr = div(m.blocked_legit, m.legit_calls);
+  m.flag_precision = div(m.flagged_scam, m.flagged_scam + m.flagged_legit);
+  m.flag_recall = div(m.flagged_scam, m.scam_calls);
+  m.flag_fpr = div(m.flagged_legit, m.legit_calls);
+  double tp = m.block_recall * prevalence, fp = m.block_fpr * (1 - prevalence);
+  m.block_precision_at_prevalence = div(tp, tp + fp);
+}
+
+nlohmann::json ToJson(const CallMetrics& m) {
+  return {{"scam_calls", m.scam_calls},
+          {"legit_calls", m.legit_calls},
+          {"block",
+           {{"precision", m.block_precision},
+            {"recall", m.block_recall},
+            {"false_positive_rate", m.block_fpr},
+            {"precision_at_prevalence", m.block_precision_at_prevalence},
+            {"scam_blocked", m.blocked_scam},
+            {"legit_blocked", m.blocked_legit}}},
+          {"flagged",
+           {{"precision", m.flag_precision},
+            {"recall", m.flag_recall},
+            {"false_positive_rate", m.flag_fpr},
+            {"scam_flagged", m.flagged_scam},
+            {"legit_flagged", m.flagged_legit}}}};
+}
+
+}  // namespace
+
+Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& verdicts_path,
+                            const std::string& truth_path, const std::string& baseline_path,
+                            const EvalOptions& opt) {
+  std::unordered_map<std::string, Verdict> verdicts, baseline;
+  CG_RETURN_IF_ERROR(ReadVerdicts(verdicts_path, &verdicts));
+  EvalReport rep;
+  if (!baseline_path.empty()) {
+    CG_RETURN_IF_ERROR(ReadVerdicts(baseline_path, &baseline));
+    rep.has_baseline = true;
+  }
+  // Ground truth beyond the labels, when the simulator wrote it.
+  std::unordered_map<std::string, std::string> category;  // legitimate number -> category
+  std::unordered_map<std::string, size_t> op_index;
+  if (!truth_path.empty()) {
+    std::ifstream in(truth_path);
+    if (!in) return Status::IoError(truth_path + ": cannot open");
+    auto t = nlohmann::json::parse(in, nullptr, false);
+    if (t.is_discarded() || !t.is_object()) return Status::ParseError(truth_path + ": not JSON");
+    for (const auto& l : t.value("legitimate", nlohmann::json::array()))
+      category[l.value("number", "")] = l.value("category", "other");
+    for (const auto& o : t.value("operations", nlohmann::json::array())) {
+      EvalReport::Operation op;
+      op.id = o.value("id", "");
+      op.type = o.value("type", "");
+      op_index[op.id] = rep.operations.size();
+      rep.operations.push_back(op);
+    }
+  }
+  for (const auto& [num, cat] : category) ++rep.legit_categories[cat].numbers;
+
+  Config cfg = LoadConfig("").value();
+  auto norm = Normaliser::Create(cfg.engine.region);
+  auto reader = CdrReader::Open(calls_path, CdrFormat::kAuto, cfg, norm->get());
+  if (!reader.ok()) return reader.status();
+  struct NumberTrack {
+    uint64_t calls = 0;
+    int64_t first_ms = 0;
+    bool blocked = false;
+    double ttd_calls = 0, ttd_min = 0;
+    std::string op;
+  };
+  std::unordered_map<std::string, NumberTrack> scam_numbers;
+  std::unordered_map<std::string, EvalReport::Harm> harms;
+  std::unordered_map<std::string, std::vector<std::string>> op_numbers;
+  Call c;
+  Rejected rej;
+  for (;;) {
+    auto o = (*reader)->Next(&c, &rej);
+    if (o == CdrReader::Outcome::kEnd) break;
+    if (o != CdrReader::Outcome::kCall) continue;
+    auto it = verdicts.find(c.call_id);
+    if (it == verdicts.end()) {
+      ++rep.missing_verdicts;
+      continue;
+    }
+    const Verdict& v = it->second;
+    bool scam = c.label == Label::kScam;
+    auto count = [&](CallMetrics& m, uint8_t action) {
+      (scam ? m.scam_calls : m.legit_calls)++;
+      if (action == 3) (scam ? m.blocked_scam : m.blocked_legit)++;
+      if (action >= 1) (scam ? m.flagged_scam : m.flagged_legit)++;
+    };
+    count(rep.calls, v.action);
+    if (rep.has_baseline) {
+      auto b = baseline.find(c.call_id);
+      count(rep.baseline, b == baseline.end() ? 0 : b->second.action);
+    }
+    const std::string& caller = c.caller.text;
+    if (scam) {
+      NumberTrack& t = scam_numbers[caller];
+      if (t.calls++ == 0) {
+        t.first_ms = c.start_ms;
+        t.op = c.operation;
+      }
+      if (v.action == 3 && !t.blocked) {
+        t.blocked = true;
+        t.ttd_calls = static_cast<double>(t.calls);
+        t.ttd_min = (c.start_ms - t.first_ms) / 60000.0;
+      }
+      auto oi = op_index.find(c.operation);
+      if (oi == op_index.end() && !c.operation.empty()) {
+        op_index[c.operation] = rep.operations.size();
+        rep.operations.push_back({c.operation, "", 0, 0, 0, 0, 0});
+        oi = op_index.find(c.operation);
+      }
+      if (oi != op_index.end()) {
+        auto& op = rep.operations[oi->second];
+        ++op.calls;
+        op.calls_blocked += v.action == 3;
+        op.calls_flagged += v.action >= 1;
+      }
+    } else {
+      auto cat = category.find(caller);
+      if (cat != category.end()) {
+        auto& k = rep.legit_categories[cat->second];
+        ++k.calls;
+        k.blocked += v.action == 3;
+        k.flagged += v.action >= 1;
+      }
+      if (v.action == 3) {
+        auto& h = harms[caller];
+        if (h.blocked_calls++ == 0) {
+          h.number = caller;
+          h.category = cat == category.end() ? "subscriber" : cat->second;
+          h.reasons = v.reasons;
+        }
+      }
+    }
+  }
+  if (!(*reader)->status().ok()) return (*reader)->status();
+  Finish(rep.calls, opt.prevalence);
+  if (rep.has_baseline) Finish(rep.baseline, opt.prevalence);
+
+  std::vector<double> ttd_calls, ttd_min;
+  for (const auto& [num, t] : scam_numbers) {
+    ++rep.scam_numbers;
+    auto oi = op_index.find(t.op);
+    if (oi != op_index.end()) {
+      ++rep.operations[oi->second].numbers;
+      rep.operations[oi->second].numbers_blocked += t.blocked;
+    }
+    if (!t.blocked) continue;
+    ++rep.scam_numbers_blocked;
+    ttd_calls.push_back(t.ttd_calls);
+    ttd_min.push_back(t.ttd_min);
+  }
+  rep.ttd_calls_median = Quantile(ttd_calls, 0.5);
+  rep.ttd_calls_p90 = Quantile(ttd_calls, 0.9);
+  rep.ttd_minutes_median = Quantile(ttd_min, 0.5);
+  rep.ttd_minutes_p90 = Quantile(ttd_min, 0.9);
+  for (auto& [num, h] : harms) rep.legit_blocked.push_back(h);
+  std::sort(rep.legit_blocked.begin(), rep.legit_blocked.end(),
+            [](const auto& a, const auto& b) { return a.blocked_calls > b.blocked_calls; });
+  return rep;
+}
+
+std::string EvalReport::Json() const {
+  nlohmann::json j;
+  j["calls"] = ToJson(calls);
+  if (has_baseline) j["baseline"] = ToJson(baseline);
+  j["scam_numbers"] = {
+      {"numbers", scam_numbers},
+      {"blocked", scam_numbers_blocked},
+      {"share_blocked", scam_numbers ? double(scam_numbers_blocked) / scam_numbers : 0},
+      {"time_to_detect_calls", {{"median", ttd_calls_median}, {"p90", ttd_calls_p90}}},
+      {"time_to_detect_minutes", {{"median", ttd_minutes_median}, {"p90", ttd_minutes_p90}}}};
+  j["operations"] = nlohmann::json::array();
+  for (const auto& o : operations)
+    j["operations"].push_back({{"id", o.id},
+                               {"type", o.type},
+                               {"numbers", o.numbers},
+                               {"numbers_blocked", o.numbers_blocked},
+                               {"calls", o.calls},
+                               {"calls_blocked", o.calls_blocked},
+                               {"calls_flagged", o.calls_flagged}});
+  j["legit_categories"] = nlohmann::json::object();
+  for (const auto& [name, k] : legit_categories)
+    j["legit_categories"][name] = {{"numbers", k.numbers},
+                                   {"calls", k.calls},
+                                   {"blocked", k.blocked},
+                                   {"flagged", k.flagged},
+                                   {"block_rate", k.calls ? double(k.blocked) / k.calls : 0}};
+  j["legit_numbers_blocked"] = nlohmann::json::array();
+  for (const auto& h : legit_blocked)
+    j["legit_numbers_blocked"].push_back({{"number", h.number},
+                                          {"category", h.category},
+                                          {"blocked_calls", h.blocked_calls},
+                                          {"reasons", h.reasons}});
+  j["missing_verdicts"] = missing_verdicts;
+  return j.dump(2) + "\n";
+}
+
+std::string EvalReport::Text() const {
+  std::string s;
+  char b[512];
+  auto row = [&](const char* name, const CallMetrics& m) {
+    std::snprintf(b, sizeof b,
+                  "%-10s block: precision %6.2f%%  recall %6.2f%%  FPR %.5f%%  (precision at "
+                  "real prevalence %.2f%%)\n%-10s any action: precision %6.2f%%  recall %6.2f%%  "
+                  "FPR %.4f%%\n",
+                  name, 100 * m.block_precision, 100 * m.block_recall, 100 * m.block_fpr,
+                  100 * m.block_precision_at_prevalence, "", 100 * m.flag_precision,
+                  100 * m.flag_recall, 100 * m.flag_fpr);
+    s += b;
+  };
+  std::snprintf(b, sizeof b, "calls: %llu scam, %llu legitimate%s\n",
+                static_cast<unsigned long long>(calls.scam_calls),
+                static_cast<unsigned long long>(calls.legit_calls),
+                missing_verdicts ? " (some calls had no verdict)" : "");
+  s += b;
+  row("callguard", calls);
+  if (has_baseline) row("baseline", baseline);
+  std::snprintf(b, sizeof b,
+                "scam numbers: %llu, blocked %llu (%.1f%%); time to detect: median %.0f calls / "
+                "%.0f min, p90 %.0f calls / %.0f min\n",
+                static_cast<unsigned long long>(scam_numbers),
+                static_cast<unsigned long long>(scam_numbers_blocked),
+                scam_numbers ? 100.0 * scam_numbers_blocked / scam_numbers : 0.0, ttd_calls_median,
+                ttd_minutes_median, ttd_calls_p90, ttd_minutes_p90);
+  s += b;
+  for (const auto& o : operations) {
+    std::snprintf(b, sizeof b,
+                  "  operation %-14s %-12s numbers %llu/%llu blocked, calls %.1f%% blocked, "
+                  "%.1f%% flagged\n",
+                  o.id.c_str(), o.type.c_str(), static_cast<unsigned long long>(o.numbers_blocked),
+                  static_cast<unsigned long long>(o.numbers),
+                  o.calls ? 100.0 * o.calls_blocked / o.calls : 0.0,
+                  o.calls ? 100.0 * o.calls_flagged / o.calls : 0.0);
+    s += b;
+  }
+  for (const auto& [name, k] : legit_categories) {
+    std::snprintf(
+        b, sizeof b, "  legitimate %-14s %llu numbers, %llu calls, %llu blocked, %llu flagged\n",
+        name.c_str(), static_cast<unsigned long long>(k.numbers),
+        static_cast<unsigned long long>(k.calls), static_cast<unsigned long long>(k.blocked),
+        static_cast<unsigned long long>(k.flagged));
+    s += b;
+  }
+  std::snprintf(b, sizeof b, "legitimate numbers ever blocked: %zu\n", legit_blocked.size());
+  s += b;
+  for (size_t i = 0; i < std::min<size_t>(10, legit_blocked.size()); ++i) {
+    const auto& h = legit_blocked[i];
+    std::snprintf(b, sizeof b, "  %s (%s): %llu blocked calls; first: %s\n", h.number.c_str(),
+                  h.category.c_str(), static_cast<unsigned long long>(h.blocked_calls),
+                  h.reasons.c_str());
+    s += b;
+  }
+  return s;
+}
+
+}  // namespace callguard::sim
