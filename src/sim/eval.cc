@@ -97,6 +97,7 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
   // Ground truth beyond the labels, when the simulator wrote it.
   std::unordered_map<std::string, std::string> category;  // legitimate number -> category
   std::unordered_map<std::string, size_t> op_index;
+  std::unordered_map<std::string, bool> operation_numbers;  // the operations' own numbers
   if (!truth_path.empty()) {
     std::ifstream in(truth_path);
     if (!in) return Status::IoError(truth_path + ": cannot open");
@@ -110,6 +111,8 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
       op.type = o.value("type", "");
       op_index[op.id] = rep.operations.size();
       rep.operations.push_back(op);
+      for (const auto& n : o.value("numbers", nlohmann::json::array()))
+        operation_numbers[n.get<std::string>()] = true;
     }
   }
   for (const auto& [num, cat] : category) ++rep.legit_categories[cat].numbers;
@@ -140,6 +143,10 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
       continue;
     }
     const Verdict& v = it->second;
+    if (c.label == Label::kUnknown) {
+      ++rep.unlabelled;
+      continue;
+    }
     bool scam = c.label == Label::kScam;
     auto count = [&](CallMetrics& m, uint8_t action) {
       (scam ? m.scam_calls : m.legit_calls)++;
@@ -152,7 +159,10 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
       count(rep.baseline, b == baseline.end() ? 0 : b->second.action);
     }
     const std::string& caller = c.caller.text;
-    if (scam) {
+    // Per-number figures follow the operations' own numbers (with truth), not victims calling
+    // a scam number back.
+    bool track = scam && (operation_numbers.empty() || operation_numbers.count(caller));
+    if (track) {
       NumberTrack& t = scam_numbers[caller];
       if (t.calls++ == 0) {
         t.first_ms = c.start_ms;
@@ -163,6 +173,8 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
         t.ttd_calls = static_cast<double>(t.calls);
         t.ttd_min = (c.start_ms - t.first_ms) / 60000.0;
       }
+    }
+    if (scam) {
       auto oi = op_index.find(c.operation);
       if (oi == op_index.end() && !c.operation.empty()) {
         op_index[c.operation] = rep.operations.size();
@@ -253,6 +265,7 @@ std::string EvalReport::Json() const {
                                           {"blocked_calls", h.blocked_calls},
                                           {"reasons", h.reasons}});
   j["missing_verdicts"] = missing_verdicts;
+  j["unlabelled_calls"] = unlabelled;
   return j.dump(2) + "\n";
 }
 
@@ -269,10 +282,11 @@ std::string EvalReport::Text() const {
                   100 * m.flag_recall, 100 * m.flag_fpr);
     s += b;
   };
-  std::snprintf(b, sizeof b, "calls: %llu scam, %llu legitimate%s\n",
+  std::snprintf(b, sizeof b, "calls: %llu scam, %llu legitimate%s%s\n",
                 static_cast<unsigned long long>(calls.scam_calls),
                 static_cast<unsigned long long>(calls.legit_calls),
-                missing_verdicts ? " (some calls had no verdict)" : "");
+                missing_verdicts ? " (some calls had no verdict)" : "",
+                unlabelled ? " (calls without a label were left out)" : "");
   s += b;
   row("callguard", calls);
   if (has_baseline) row("baseline", baseline);

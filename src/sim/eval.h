@@ -50,6 +50,7 @@ struct EvalReport {
   };
   std::vector<Harm> legit_blocked;  // legitimate numbers ever blocked
   uint64_t missing_verdicts = 0;
+  uint64_t unlabelled = 0;  // calls without a label: not counted
   std::string Text() const;
   std::string Json() const;
 };

@@ -500,9 +500,8 @@ void Sim::Operation(const OperationParams& p, size_t index) {
             call.scam = 1;
             Outcome(call, r, 0.85, 120, 0.8);
             calls_.push_back(call);
+            // The friend's reply is ordinary traffic: the scam number is the camouflaged SIM.
             SimCall back = Base(t + static_cast<int64_t>(60000 + r.Exp(3600000)), f, num, kMobile);
-            back.op = op;
-            back.scam = 1;
             Outcome(back, r, 0.85, 120, 0.8);
             if (r.Chance(0.5)) calls_.push_back(back);
           }

@@ -117,5 +117,15 @@ check "freeswitch" "$CG" score --in "$SRC/tests/data/freeswitch_Master.csv" --fo
 check "freeswitch verdicts" lines "$T/vf.jsonl" 3
 check "bad format name" expect_exit 2 "$CG" score --in "$T/calls.csv" --out "$T/x" --format xml
 
+# Simulator and evaluation front ends.
+check "simulate help" bash -c "'$CG' simulate --help | grep -q -- '--scenario'"
+check "eval help" bash -c "'$CG' eval --help | grep -q -- '--baseline'"
+check "simulate needs a scenario" expect_exit 2 "$CG" simulate --out "$T/sim"
+check "simulate bad scenario file" expect_exit 1 "$CG" simulate --scenario "$T/nope.yaml" --out "$T/sim"
+check "simulate bad seed" expect_exit 2 "$CG" simulate --scenario "$SRC/tests/data/sim-small.yaml" --seed x --out "$T/sim"
+check "eval needs verdicts" expect_exit 2 "$CG" eval --calls "$T/calls.csv"
+check "eval bad prevalence" expect_exit 2 "$CG" eval --calls "$T/calls.csv" --verdicts "$T/v.jsonl" --prevalence 2
+check "eval on the generated day" bash -c "'$CG' eval --calls '$T/calls.csv' --verdicts '$T/v.jsonl' | grep -q 'scam numbers:'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
