@@ -28,7 +28,9 @@ done
 
 say "4. What was caught, and what it cost legitimate callers (callguard eval):"
 "$BIN" eval --calls "$OUT/calls.csv" --verdicts "$OUT/verdicts.jsonl" --truth "$OUT/truth.json" \
-  --baseline "$OUT/baseline.jsonl" --json "$OUT/report.json" | sed 's/^/   /'
+  --baseline "$OUT/baseline.jsonl" --json "$OUT/report.json" --html "$OUT/report.html" |
+  sed 's/^/   /'
 echo
-echo "   'baseline' is threshold rules alone on the same calls. Files: $OUT/"
-echo "   (calls.csv, truth.json, verdicts.jsonl, report.json)"
+echo "   'baseline' is threshold rules alone on the same calls."
+echo "   Charts (actions over time, scores, reasons, time to detect): $OUT/report.html"
+echo "   Files: $OUT/ (calls.csv, truth.json, verdicts.jsonl, report.json)"

@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config
   libphonenumber-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
 )
 missing=()
 for p in "${PKGS[@]}"; do

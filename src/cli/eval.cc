@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -23,12 +25,23 @@ options:
   --baseline FILE     verdicts of a baseline run on the same calls, shown side by side
   --prevalence P      realistic share of scam calls for the re-weighted precision (0.001)
   --json FILE         also write the report as JSON
+  --html FILE         also write an HTML report with charts (Chart.js, inlined)
+  --chartjs FILE      the Chart.js UMD build to inline
+                      (default /usr/share/javascript/chart.js/chart.min.js, Debian libjs-chart.js)
 )";
+
+bool WriteFile(const std::string& path, const std::string& data) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  return std::fclose(f) == 0 && ok;
 }
+}  // namespace
 
 int RunEval(int argc, char** argv) {
-  auto parsed = Args::Parse(argc, argv, {"help"},
-                            {"calls", "verdicts", "truth", "baseline", "prevalence", "json"});
+  auto parsed = Args::Parse(
+      argc, argv, {"help"},
+      {"calls", "verdicts", "truth", "baseline", "prevalence", "json", "html", "chartjs"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "callguard eval: %s\n", parsed.status().ToString().c_str());
     return 2;
@@ -58,15 +71,26 @@ int RunEval(int argc, char** argv) {
     return 1;
   }
   std::fputs(rep->Text().c_str(), stdout);
-  if (a.Has("json")) {
-    FILE* f = std::fopen(a.Get("json").c_str(), "w");
-    std::string j = rep->Json();
-    if (!f || std::fwrite(j.data(), 1, j.size(), f) != j.size()) {
-      std::fprintf(stderr, "callguard eval: cannot write %s\n", a.Get("json").c_str());
-      if (f) std::fclose(f);
+  if (a.Has("json") && !WriteFile(a.Get("json"), rep->Json())) {
+    std::fprintf(stderr, "callguard eval: cannot write %s\n", a.Get("json").c_str());
+    return 1;
+  }
+  if (a.Has("html")) {
+    std::string lib = a.Get("chartjs", "/usr/share/javascript/chart.js/chart.min.js");
+    std::ifstream in(lib);
+    if (!in) {
+      std::fprintf(stderr,
+                   "callguard eval: cannot read Chart.js at %s (install Debian libjs-chart.js or "
+                   "pass --chartjs)\n",
+                   lib.c_str());
       return 1;
     }
-    std::fclose(f);
+    std::stringstream js;
+    js << in.rdbuf();
+    if (!WriteFile(a.Get("html"), rep->Html("callguard evaluation: " + a.Get("calls"), js.str()))) {
+      std::fprintf(stderr, "callguard eval: cannot write %s\n", a.Get("html").c_str());
+      return 1;
+    }
   }
   return 0;
 }

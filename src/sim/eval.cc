@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/number.h"
+#include "core/time.h"
 #include "ingest/cdr_reader.h"
 #include "ingest/line_source.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 struct Verdict {
   uint8_t action = 0;  // 0 allow, 1 label, 2 warn, 3 block
+  float score = 0;
   std::string reasons;
 };
 
@@ -24,7 +26,8 @@ uint8_t ActionCode(const std::string& a) {
   return a == "block" ? 3 : a == "warn" ? 2 : a == "label" ? 1 : 0;
 }
 
-Status ReadVerdicts(const std::string& path, std::unordered_map<std::string, Verdict>* out) {
+Status ReadVerdicts(const std::string& path, std::unordered_map<std::string, Verdict>* out,
+                    std::map<std::string, uint64_t>* reason_counts) {
   auto src = LineSource::Open(path, LineSource::Mode::kLines, 1 << 20);
   if (!src.ok()) return src.status();
   LineSource::Record rec;
@@ -34,15 +37,24 @@ Status ReadVerdicts(const std::string& path, std::unordered_map<std::string, Ver
       return Status::ParseError(path + ":" + std::to_string(rec.line) + ": not a verdict");
     Verdict v;
     v.action = ActionCode(j["action"].get<std::string>());
-    if (v.action == 3 && j.contains("reasons")) {
+    v.score = j.value("score", 0.0f);
+    if (j.contains("reasons")) {
       for (const auto& r : j["reasons"]) {
+        std::string code = r.value("code", "");
+        if (reason_counts) ++(*reason_counts)[code];
+        if (v.action != 3) continue;
         if (!v.reasons.empty()) v.reasons += ' ';
-        v.reasons += r.value("code", "");
+        v.reasons += code;
       }
     }
     (*out)[j["call_id"].get<std::string>()] = std::move(v);
   }
   return (*src)->status();
+}
+
+std::string FormatHour(int64_t ms) {
+  std::string s = FormatRfc3339(ms);
+  return s.substr(5, 8) + "h";  // "03-02T09h" (UTC)
 }
 
 double Quantile(std::vector<double> v, double q) {
@@ -88,10 +100,10 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
                             const std::string& truth_path, const std::string& baseline_path,
                             const EvalOptions& opt) {
   std::unordered_map<std::string, Verdict> verdicts, baseline;
-  CG_RETURN_IF_ERROR(ReadVerdicts(verdicts_path, &verdicts));
   EvalReport rep;
+  CG_RETURN_IF_ERROR(ReadVerdicts(verdicts_path, &verdicts, &rep.reason_counts));
   if (!baseline_path.empty()) {
-    CG_RETURN_IF_ERROR(ReadVerdicts(baseline_path, &baseline));
+    CG_RETURN_IF_ERROR(ReadVerdicts(baseline_path, &baseline, nullptr));
     rep.has_baseline = true;
   }
   // Ground truth beyond the labels, when the simulator wrote it.
@@ -148,6 +160,14 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
       continue;
     }
     bool scam = c.label == Label::kScam;
+    if (rep.hourly.empty()) rep.first_hour_ms = c.start_ms - c.start_ms % 3600000;
+    int64_t hour = (c.start_ms - rep.first_hour_ms) / 3600000;
+    if (hour >= 0 && hour < 24 * 400) {
+      if (rep.hourly.size() <= static_cast<size_t>(hour)) rep.hourly.resize(hour + 1);
+      ++rep.hourly[hour][v.action];
+    }
+    int bin = std::clamp(static_cast<int>(v.score * 20), 0, 19);
+    ++(scam ? rep.score_hist_scam : rep.score_hist_legit)[bin];
     auto count = [&](CallMetrics& m, uint8_t action) {
       (scam ? m.scam_calls : m.legit_calls)++;
       if (action == 3) (scam ? m.blocked_scam : m.blocked_legit)++;
@@ -222,6 +242,7 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
     ttd_calls.push_back(t.ttd_calls);
     ttd_min.push_back(t.ttd_min);
   }
+  rep.ttd_calls = ttd_calls;
   rep.ttd_calls_median = Quantile(ttd_calls, 0.5);
   rep.ttd_calls_p90 = Quantile(ttd_calls, 0.9);
   rep.ttd_minutes_median = Quantile(ttd_min, 0.5);
@@ -267,6 +288,84 @@ std::string EvalReport::Json() const {
   j["missing_verdicts"] = missing_verdicts;
   j["unlabelled_calls"] = unlabelled;
   return j.dump(2) + "\n";
+}
+
+std::string EvalReport::Html(const std::string& title, const std::string& chartjs) const {
+  nlohmann::json d;
+  d["title"] = title;
+  nlohmann::json hours = nlohmann::json::array(), series = nlohmann::json::array();
+  for (size_t h = 0; h < hourly.size(); ++h)
+    hours.push_back(FormatHour(first_hour_ms + h * 3600000LL));
+  for (int a = 0; a < 4; ++a) {
+    nlohmann::json v = nlohmann::json::array();
+    for (const auto& row : hourly) v.push_back(row[a]);
+    series.push_back(v);
+  }
+  d["hours"] = hours;
+  d["actions"] = series;
+  d["score_scam"] = score_hist_scam;
+  d["score_legit"] = score_hist_legit;
+  std::vector<std::pair<std::string, uint64_t>> top(reason_counts.begin(), reason_counts.end());
+  std::sort(top.begin(), top.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (top.size() > 15) top.resize(15);
+  d["reasons"] = top;
+  std::array<uint64_t, 12> ttd{};  // 1-5, 6-10, ..., 51-55, >55 calls
+  for (double t : ttd_calls) ++ttd[std::min<size_t>(11, static_cast<size_t>((t - 1) / 5))];
+  d["ttd"] = ttd;
+  d["summary"] = nlohmann::json::parse(Json());
+  std::string data = d.dump();
+  // Keep "</" out of the inline script.
+  for (size_t p = 0; (p = data.find("</", p)) != std::string::npos; p += 3)
+    data.replace(p, 2, "<\\/");
+  std::string h;
+  h += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>";
+  for (char c : title) {
+    if (c == '<') {
+      h += "&lt;";
+    } else if (c == '>') {
+      h += "&gt;";
+    } else if (c == '&') {
+      h += "&amp;";
+    } else {
+      h += c;
+    }
+  }
+  h += "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}"
+       "h1{font-size:1.4em}.grid{display:grid;grid-template-columns:1fr 1fr;gap:2em}"
+       "pre{background:#f4f4f4;padding:1em;overflow:auto;font-size:12px}</style>\n<script>";
+  h += chartjs;
+  h +=
+      "</script></head><body>\n<h1 id=\"title\"></h1>\n<div class=\"grid\">"
+      "<div><h2>Actions per hour</h2><canvas id=\"actions\"></canvas></div>"
+      "<div><h2>Scores of scam and legitimate calls</h2><canvas id=\"scores\"></canvas></div>"
+      "<div><h2>Top reason codes</h2><canvas id=\"reasons\"></canvas></div>"
+      "<div><h2>Time to detect (calls until the first block)</h2><canvas id=\"ttd\"></canvas></div>"
+      "</div>\n<h2>Summary</h2><pre id=\"summary\"></pre>\n<script>\nconst D = ";
+  h += data;
+  h += R"JS(;
+document.getElementById('title').textContent = D.title;
+document.getElementById('summary').textContent = JSON.stringify(D.summary, null, 2);
+const colors = ['#9e9e9e', '#fbc02d', '#fb8c00', '#d32f2f'];
+new Chart(document.getElementById('actions'), {type: 'bar',
+  data: {labels: D.hours, datasets: ['allow', 'label', 'warn', 'block'].map((a, i) =>
+    ({label: a, data: D.actions[i], backgroundColor: colors[i], hidden: i === 0}))},
+  options: {scales: {x: {stacked: true}, y: {stacked: true}}}});
+const bins = [...Array(20).keys()].map(i => (i / 20).toFixed(2));
+new Chart(document.getElementById('scores'), {type: 'bar',
+  data: {labels: bins, datasets: [
+    {label: 'scam', data: D.score_scam, backgroundColor: '#d32f2f'},
+    {label: 'legitimate', data: D.score_legit, backgroundColor: '#1976d2'}]},
+  options: {scales: {y: {type: 'logarithmic'}}}});
+new Chart(document.getElementById('reasons'), {type: 'bar',
+  data: {labels: D.reasons.map(r => r[0]), datasets: [{label: 'calls', data: D.reasons.map(r => r[1]),
+    backgroundColor: '#5e35b1'}]}, options: {indexAxis: 'y'}});
+new Chart(document.getElementById('ttd'), {type: 'bar',
+  data: {labels: ['1-5','6-10','11-15','16-20','21-25','26-30','31-35','36-40','41-45','46-50','51-55','>55'],
+    datasets: [{label: 'scam numbers', data: D.ttd, backgroundColor: '#00897b'}]}});
+</script></body></html>
+)JS";
+  return h;
 }
 
 std::string EvalReport::Text() const {

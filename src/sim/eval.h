@@ -4,6 +4,7 @@
 // legitimate high-volume callers) and optionally a baseline's verdicts for a side-by-side table.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -49,10 +50,18 @@ struct EvalReport {
     std::string reasons;  // reason codes of its first blocked call
   };
   std::vector<Harm> legit_blocked;  // legitimate numbers ever blocked
+  // Series for the charts of the HTML report.
+  int64_t first_hour_ms = 0;                    // start of the first hour with a call
+  std::vector<std::array<uint64_t, 4>> hourly;  // calls per hour and action
+  std::array<uint64_t, 20> score_hist_scam{}, score_hist_legit{};  // scores in 0.05 bins
+  std::map<std::string, uint64_t> reason_counts;  // every reason code in the verdicts
+  std::vector<double> ttd_calls;                  // time to detect of each blocked number
   uint64_t missing_verdicts = 0;
   uint64_t unlabelled = 0;  // calls without a label: not counted
   std::string Text() const;
   std::string Json() const;
+  // A self-contained HTML report with charts drawn by Chart.js (`chartjs_source` is inlined).
+  std::string Html(const std::string& title, const std::string& chartjs_source) const;
 };
 
 Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& verdicts_path,

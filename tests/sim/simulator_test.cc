@@ -151,6 +151,15 @@ TEST(Eval, CountsOnAHandMadeRun) {
   EXPECT_EQ(rep->legit_blocked[0].reasons, "dno_cli");
   auto j = nlohmann::json::parse(rep->Json());
   EXPECT_EQ(j["calls"]["block"]["legit_blocked"], 1);
+  // The HTML report inlines the charting library and the series it draws.
+  ASSERT_EQ(rep->hourly.size(), 1u);
+  EXPECT_EQ(rep->hourly[0][3], 2u);  // two blocks in the 09:00 hour
+  EXPECT_EQ(rep->reason_counts.at("dno_cli"), 1u);
+  std::string html = rep->Html("demo </script> title", "/*CHARTJS*/");
+  EXPECT_NE(html.find("/*CHARTJS*/"), std::string::npos);
+  EXPECT_EQ(html.find("</script> title"), std::string::npos);  // data cannot close the script
+  for (const char* chart : {"'actions'", "'scores'", "'reasons'", "'ttd'"})
+    EXPECT_NE(html.find(std::string("getElementById(") + chart), std::string::npos) << chart;
 }
 
 }  // namespace
