@@ -2,8 +2,7 @@
 
 #include "detectors/lists/list_set.h"
 #include "engine/engine.h"
-#include "ingest/csv_splitter.h"
-#include "ingest/line_source.h"
+#include "ingest/list_file.h"
 
 namespace callguard {
 
@@ -80,32 +79,6 @@ Status IdentityDetector::Reload() {
   return s;
 }
 
-namespace {
-
-// Reads a list file of one value per line (comments with '#'); numbers or prefixes (with a
-// trailing '*'). Calls add(digits, is_prefix, fields, where) per line.
-template <typename F>
-Status ReadListFile(const std::string& path, size_t min_fields, F add) {
-  auto src = LineSource::Open(path, LineSource::Mode::kCsv, 8192);
-  if (!src.ok()) return src.status();
-  LineSource::Record rec;
-  CsvSplitter split;
-  std::string err;
-  while ((*src)->Next(&rec)) {
-    std::string where = path + ":" + std::to_string(rec.line);
-    if (rec.text.empty() || rec.text[0] == '#') continue;
-    if (rec.too_long || !split.Split(rec.text, &err))
-      return Status::InvalidArgument(where + ": " + (rec.too_long ? "line too long" : err));
-    if (split.fields().size() < min_fields)
-      return Status::InvalidArgument(where + ": expected at least " + std::to_string(min_fields) +
-                                     " fields");
-    CG_RETURN_IF_ERROR(add(split.fields(), where));
-  }
-  return (*src)->status();
-}
-
-}  // namespace
-
 Status IdentityDetector::Load() {
   uint16_t cc = norm_->home_country_code();
   if (opt_.builtin_dno) {
@@ -115,7 +88,7 @@ Status IdentityDetector::Load() {
     }
   }
   for (const auto& file : opt_.dno_files) {
-    CG_RETURN_IF_ERROR(ReadListFile(
+    CG_RETURN_IF_ERROR(ForEachListRecord(
         file, 1, [&](const std::vector<std::string_view>& f, const std::string& where) -> Status {
           std::string_view v = f[0];
           bool prefix = !v.empty() && v.back() == '*';
@@ -129,7 +102,7 @@ Status IdentityDetector::Load() {
         }));
   }
   for (const auto& file : opt_.protected_files) {
-    CG_RETURN_IF_ERROR(ReadListFile(
+    CG_RETURN_IF_ERROR(ForEachListRecord(
         file, 2, [&](const std::vector<std::string_view>& f, const std::string& where) -> Status {
           std::string_view v = f[0];
           if (v == "number") return Status::Ok();  // header row

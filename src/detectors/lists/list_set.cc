@@ -4,8 +4,7 @@
 #include <charconv>
 
 #include "core/time.h"
-#include "ingest/csv_splitter.h"
-#include "ingest/line_source.h"
+#include "ingest/list_file.h"
 
 namespace callguard {
 
@@ -89,43 +88,33 @@ Status ListSet::AddEntry(std::string_view type, std::string_view value, ListEntr
 }
 
 Status ListSet::LoadFile(const std::string& path, Normaliser* norm) {
-  auto src = LineSource::Open(path, LineSource::Mode::kCsv, 8192);
-  if (!src.ok()) return src.status();
-  LineSource::Record rec;
-  CsvSplitter split;
-  std::string err;
-  while ((*src)->Next(&rec)) {
-    std::string where = path + ":" + std::to_string(rec.line);
-    std::string_view t = rec.text;
-    if (!t.empty() && t[0] == '#') continue;
-    if (rec.too_long || !split.Split(t, &err))
-      return Status::InvalidArgument(where + ": " + (rec.too_long ? "line too long" : err));
-    const auto& f = split.fields();
-    if (f.size() >= 1 && f[0] == "type") continue;  // header row
-    if (f.size() < 3 || f.size() > 5)
-      return Status::InvalidArgument(where + ": expected type,value,list[,expires[,note]]");
-    ListEntry e;
-    if (f[2] == "block") {
-      e.kind = ListKind::kBlock;
-    } else if (f[2] == "allow") {
-      e.kind = ListKind::kAllow;
-    } else {
-      return Status::InvalidArgument(where + ": list must be block or allow, not '" +
-                                     std::string(f[2]) + "'");
-    }
-    if (f.size() >= 4 && !f[3].empty()) {
-      std::string exp(f[3]);
-      if (exp.size() == 10) exp += "T00:00:00Z";
-      if (!ParseTimestamp(exp, 0, &e.expires_ms))
-        return Status::InvalidArgument(where + ": expires '" + std::string(f[3]) +
-                                       "' is not an RFC 3339 time");
-    }
-    if (f.size() >= 5) e.note.assign(f[4]);
-    e.source = where;
-    Status s = AddEntry(f[0], f[1], std::move(e), norm);
-    if (!s.ok()) return Status::InvalidArgument(where + ": " + std::string(s.message()));
-  }
-  return (*src)->status();
+  return ForEachListRecord(
+      path, 1, [&](const std::vector<std::string_view>& f, const std::string& where) -> Status {
+        if (f[0] == "type") return Status::Ok();  // header row
+        if (f.size() < 3 || f.size() > 5)
+          return Status::InvalidArgument(where + ": expected type,value,list[,expires[,note]]");
+        ListEntry e;
+        if (f[2] == "block") {
+          e.kind = ListKind::kBlock;
+        } else if (f[2] == "allow") {
+          e.kind = ListKind::kAllow;
+        } else {
+          return Status::InvalidArgument(where + ": list must be block or allow, not '" +
+                                         std::string(f[2]) + "'");
+        }
+        if (f.size() >= 4 && !f[3].empty()) {
+          std::string exp(f[3]);
+          if (exp.size() == 10) exp += "T00:00:00Z";
+          if (!ParseTimestamp(exp, 0, &e.expires_ms))
+            return Status::InvalidArgument(where + ": expires '" + std::string(f[3]) +
+                                           "' is not an RFC 3339 time");
+        }
+        if (f.size() >= 5) e.note.assign(f[4]);
+        e.source = where;
+        Status s = AddEntry(f[0], f[1], std::move(e), norm);
+        if (!s.ok()) return Status::InvalidArgument(where + ": " + std::string(s.message()));
+        return Status::Ok();
+      });
 }
 
 const ListEntry* ListSet::MatchNumber(const Number& n) const {

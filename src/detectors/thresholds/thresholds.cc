@@ -6,8 +6,7 @@
 #include "core/time.h"
 #include "engine/engine.h"
 #include "engine/snapshot.h"
-#include "ingest/csv_splitter.h"
-#include "ingest/line_source.h"
+#include "ingest/list_file.h"
 
 namespace callguard {
 
@@ -77,76 +76,68 @@ ThresholdsDetector::Options ThresholdsDetector::ParseConfig(ConfigNode& node, co
 }
 
 Status ThresholdsDetector::LoadRuleFile(const std::string& path, std::vector<ThresholdRule>* out) {
-  auto src = LineSource::Open(path, LineSource::Mode::kCsv, 8192);
-  if (!src.ok()) return src.status();
-  LineSource::Record rec;
-  CsvSplitter split;
-  std::string err;
   std::vector<std::string> cols;
-  while ((*src)->Next(&rec)) {
-    std::string where = path + ":" + std::to_string(rec.line);
-    if (rec.text[0] == '#') continue;
-    if (rec.too_long || !split.Split(rec.text, &err))
-      return Status::InvalidArgument(where + ": " + (rec.too_long ? "line too long" : err));
-    const auto& f = split.fields();
-    if (cols.empty()) {
-      for (auto c : f) cols.emplace_back(c);
-      continue;
-    }
-    if (f.size() != cols.size())
-      return Status::InvalidArgument(where + ": expected " + std::to_string(cols.size()) +
-                                     " fields as in the header");
-    ThresholdRule rule;
-    rule.source = where;
-    std::string_view start = "00:00", end = "23:59", days = "Mon-Sun";
-    for (size_t i = 0; i < cols.size(); ++i) {
-      const std::string& c = cols[i];
-      std::string_view v = f[i];
-      auto num = [&](uint32_t* dst) -> Status {
-        uint32_t x = 0;
-        if (!v.empty()) {
-          auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-          if (ec != std::errc() || p != v.data() + v.size())
-            return Status::InvalidArgument(where + ": " + c + " '" + std::string(v) +
-                                           "' is not a non-negative integer");
+  return ForEachListRecord(
+      path, 1, [&](const std::vector<std::string_view>& f, const std::string& where) -> Status {
+        if (cols.empty()) {
+          for (auto c : f) cols.emplace_back(c);
+          return Status::Ok();
         }
-        *dst = x;
-        return Status::Ok();
-      };
-      if (c == "ruleid") {
-        CG_RETURN_IF_ERROR(num(&rule.rule_id));
-      } else if (c == "profileid") {
-        CG_RETURN_IF_ERROR(num(&rule.profile_id));
-      } else if (c == "prefix") {
-        if (!ValidPrefix(v))
-          return Status::InvalidArgument(where + ": prefix must be up to 15 digits");
-        rule.prefix.assign(v);
-      } else if (c == "start_hour") {
-        start = v;
-      } else if (c == "end_hour") {
-        end = v;
-      } else if (c == "daysoftheweek") {
-        days = v;
-      } else {
-        bool known = false;
-        for (int p = 0; p < kParamCount && !known; ++p) {
-          if (c == std::string(kParamNames[p]) + "_warning") {
-            CG_RETURN_IF_ERROR(num(&rule.warning[p]));
-            known = true;
-          } else if (c == std::string(kParamNames[p]) + "_critical") {
-            CG_RETURN_IF_ERROR(num(&rule.critical[p]));
-            known = true;
+        if (f.size() != cols.size())
+          return Status::InvalidArgument(where + ": expected " + std::to_string(cols.size()) +
+                                         " fields as in the header");
+        ThresholdRule rule;
+        rule.source = where;
+        std::string_view start = "00:00", end = "23:59", days = "Mon-Sun";
+        for (size_t i = 0; i < cols.size(); ++i) {
+          const std::string& c = cols[i];
+          std::string_view v = f[i];
+          auto num = [&](uint32_t* dst) -> Status {
+            uint32_t x = 0;
+            if (!v.empty()) {
+              auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+              if (ec != std::errc() || p != v.data() + v.size())
+                return Status::InvalidArgument(where + ": " + c + " '" + std::string(v) +
+                                               "' is not a non-negative integer");
+            }
+            *dst = x;
+            return Status::Ok();
+          };
+          if (c == "ruleid") {
+            CG_RETURN_IF_ERROR(num(&rule.rule_id));
+          } else if (c == "profileid") {
+            CG_RETURN_IF_ERROR(num(&rule.profile_id));
+          } else if (c == "prefix") {
+            if (!ValidPrefix(v))
+              return Status::InvalidArgument(where + ": prefix must be up to 15 digits");
+            rule.prefix.assign(v);
+          } else if (c == "start_hour") {
+            start = v;
+          } else if (c == "end_hour") {
+            end = v;
+          } else if (c == "daysoftheweek") {
+            days = v;
+          } else {
+            bool known = false;
+            for (int p = 0; p < kParamCount && !known; ++p) {
+              if (c == std::string(kParamNames[p]) + "_warning") {
+                CG_RETURN_IF_ERROR(num(&rule.warning[p]));
+                known = true;
+              } else if (c == std::string(kParamNames[p]) + "_critical") {
+                CG_RETURN_IF_ERROR(num(&rule.critical[p]));
+                known = true;
+              }
+            }
+            if (!known) return Status::InvalidArgument(where + ": unknown column '" + c + "'");
           }
         }
-        if (!known) return Status::InvalidArgument(where + ": unknown column '" + c + "'");
-      }
-    }
-    auto w = TimeWindow::Parse(start, end, days);
-    if (!w.ok()) return Status::InvalidArgument(where + ": " + std::string(w.status().message()));
-    rule.window = w.value();
-    out->push_back(std::move(rule));
-  }
-  return (*src)->status();
+        auto w = TimeWindow::Parse(start, end, days);
+        if (!w.ok())
+          return Status::InvalidArgument(where + ": " + std::string(w.status().message()));
+        rule.window = w.value();
+        out->push_back(std::move(rule));
+        return Status::Ok();
+      });
 }
 
 ThresholdsDetector::ThresholdsDetector(const Options& opt, const EngineState& state)
