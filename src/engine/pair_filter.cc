@@ -3,21 +3,15 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/hash.h"
+
 namespace callguard {
 
 PairFilter::PairFilter(size_t bytes) : blocks_(bytes / sizeof(Block) ? bytes / sizeof(Block) : 1) {
   // Already zero: the allocator hands out zero-filled memory, touched only when used.
 }
 
-uint64_t PairFilter::Mix(uint64_t a, uint64_t b) {
-  uint64_t x = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL + (a << 6) + (a >> 2));
-  x ^= x >> 31;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 29;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 32;
-  return x;
-}
+uint64_t PairFilter::Mix(uint64_t a, uint64_t b) { return Mix64(a, b); }
 
 bool PairFilter::Contains(uint64_t a, uint64_t b) const {
   uint64_t h = Mix(a, b);

@@ -3,21 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/hash.h"
+
 namespace callguard {
 
 namespace {
 constexpr double kMaxLoad = 0.9;
 }
 
-uint64_t ProfileTable::Hash(uint64_t x) {
-  // splitmix64 finaliser: keys are structured (digit values), so mix them well.
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
+uint64_t ProfileTable::Hash(uint64_t x) { return Mix64(x); }
 
 ProfileTable::ProfileTable(size_t expected_numbers) : segments_(kSegments) {
   size_t per = std::max<size_t>(8, static_cast<size_t>(expected_numbers / kSegments / 0.8));
