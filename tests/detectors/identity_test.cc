@@ -52,6 +52,14 @@ TEST(Identity, ImpossibleNumbers) {
   EXPECT_EQ(Codes(*e, With(MakeCall(kT, "12315", "+8613912345678"), Ingress::kFixed)), S{});
 }
 
+TEST(Identity, AnInvalidCalleeIsKeptWithAReasonThatWeighsNothing) {
+  auto e = EngineFor(Only("identity"));
+  EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613800138000", "+861380013")), S{"callee_not_valid"});
+  EXPECT_EQ(e->decision().score, 0);
+  EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613800138000", "lobby phone")), S{"callee_not_valid"});
+  EXPECT_EQ(Codes(*e, MakeCall(kT, "+8613800138000", "110")), S{});  // a short code is valid
+}
+
 TEST(Identity, DoNotOriginateNumbersNeverCall) {
   TempDir d;
   d.Write("dno.txt", "# inbound-only\n+8610123456*\n01087654321\n");

@@ -152,6 +152,13 @@ void IdentityDetector::assess(const Call& call, Evidence& out) const {
   const Weights& w = opt_.weights;
   const bool foreign = ForeignRoute(call);
 
+  // The contract keeps a called number that is not valid as raw text, with a reason. It says
+  // nothing about the caller, so it weighs nothing.
+  if (call.callee.status == NumberStatus::kInvalid ||
+      call.callee.status == NumberStatus::kUnparsable)
+    out.Add(name(), "callee_not_valid", 0.0, "called number '", call.callee.text,
+            "' is not a valid number (kept as dialled)");
+
   if (cli.withheld()) {
     if (foreign)
       out.Add(name(), "withheld_intl", w.withheld_intl,
