@@ -58,7 +58,8 @@ int RunEval(int argc, char** argv) {
   sim::EvalOptions opt;
   if (a.Has("prevalence")) {
     char* end = nullptr;
-    opt.prevalence = std::strtod(a.Get("prevalence").c_str(), &end);
+    const std::string text = a.Get("prevalence");  // `end` points into it: keep it alive
+    opt.prevalence = std::strtod(text.c_str(), &end);
     if (!end || *end || opt.prevalence <= 0 || opt.prevalence >= 1) {
       std::fprintf(stderr, "callguard eval: --prevalence must be between 0 and 1\n");
       return 2;
