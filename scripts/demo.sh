@@ -26,7 +26,7 @@ for action in block warn label; do
   [ -n "$line" ] && echo "   ${line:0:300}..."
 done
 
-say "4. What was caught, and what it cost legitimate callers (callguard eval):"
+say "4. What was caught, the slowest catches, and what it cost legitimate callers (callguard eval):"
 "$BIN" eval --calls "$OUT/calls.csv" --verdicts "$OUT/verdicts.jsonl" --truth "$OUT/truth.json" \
   --baseline "$OUT/baseline.jsonl" --json "$OUT/report.json" --html "$OUT/report.html" |
   sed 's/^/   /'

@@ -239,9 +239,14 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
     }
     if (!t.blocked) continue;
     ++rep.scam_numbers_blocked;
+    rep.slowest.push_back({num, t.op, t.ttd_calls, t.ttd_min});
     ttd_calls.push_back(t.ttd_calls);
     ttd_min.push_back(t.ttd_min);
   }
+  std::sort(rep.slowest.begin(), rep.slowest.end(), [](const auto& a, const auto& b) {
+    return a.calls != b.calls ? a.calls > b.calls : a.number < b.number;
+  });
+  if (rep.slowest.size() > 10) rep.slowest.resize(10);
   rep.ttd_calls = ttd_calls;
   rep.ttd_calls_median = Quantile(ttd_calls, 0.5);
   rep.ttd_calls_p90 = Quantile(ttd_calls, 0.9);
@@ -263,6 +268,12 @@ std::string EvalReport::Json() const {
       {"share_blocked", scam_numbers ? double(scam_numbers_blocked) / scam_numbers : 0},
       {"time_to_detect_calls", {{"median", ttd_calls_median}, {"p90", ttd_calls_p90}}},
       {"time_to_detect_minutes", {{"median", ttd_minutes_median}, {"p90", ttd_minutes_p90}}}};
+  j["slowest_catches"] = nlohmann::json::array();
+  for (const auto& c : slowest)
+    j["slowest_catches"].push_back({{"number", c.number},
+                                    {"operation", c.operation},
+                                    {"calls", c.calls},
+                                    {"minutes", c.minutes}});
   j["operations"] = nlohmann::json::array();
   for (const auto& o : operations)
     j["operations"].push_back({{"id", o.id},
@@ -397,6 +408,12 @@ std::string EvalReport::Text() const {
                 scam_numbers ? 100.0 * scam_numbers_blocked / scam_numbers : 0.0, ttd_calls_median,
                 ttd_minutes_median, ttd_calls_p90, ttd_minutes_p90);
   s += b;
+  for (size_t i = 0; i < std::min<size_t>(5, slowest.size()); ++i) {
+    std::snprintf(b, sizeof b, "  slow catch: %s (%s) blocked at call %.0f, after %.0f min\n",
+                  slowest[i].number.c_str(), slowest[i].operation.c_str(), slowest[i].calls,
+                  slowest[i].minutes);
+    s += b;
+  }
   for (const auto& o : operations) {
     std::snprintf(b, sizeof b,
                   "  operation %-14s %-12s numbers %llu/%llu blocked, calls %.1f%% blocked, "

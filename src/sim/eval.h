@@ -40,6 +40,11 @@ struct EvalReport {
     uint64_t numbers = 0, numbers_blocked = 0, calls = 0, calls_blocked = 0, calls_flagged = 0;
   };
   std::vector<Operation> operations;
+  struct Catch {
+    std::string number, operation;
+    double calls = 0, minutes = 0;  // until its first block
+  };
+  std::vector<Catch> slowest;  // the blocked scam numbers that took longest, slowest first
   struct Category {
     uint64_t numbers = 0, calls = 0, blocked = 0, flagged = 0;
   };

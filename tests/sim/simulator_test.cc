@@ -141,6 +141,9 @@ TEST(Eval, CountsOnAHandMadeRun) {
   EXPECT_EQ(rep->scam_numbers_blocked, 1u);
   EXPECT_DOUBLE_EQ(rep->ttd_calls_median, 3);
   EXPECT_DOUBLE_EQ(rep->ttd_minutes_median, 2);
+  ASSERT_EQ(rep->slowest.size(), 1u);
+  EXPECT_EQ(rep->slowest[0].number, "+8613900000001");
+  EXPECT_DOUBLE_EQ(rep->slowest[0].calls, 3);
   ASSERT_EQ(rep->operations.size(), 1u);
   EXPECT_EQ(rep->operations[0].numbers, 2u);
   EXPECT_EQ(rep->operations[0].calls_blocked, 1u);
