@@ -26,21 +26,28 @@ uint8_t ActionCode(const std::string& a) {
   return a == "block" ? 3 : a == "warn" ? 2 : a == "label" ? 1 : 0;
 }
 
+// Lines that are not verdicts are counted and skipped (their calls then count as missing
+// verdicts); the first is named in the report.
 Status ReadVerdicts(const std::string& path, std::unordered_map<std::string, Verdict>* out,
-                    std::map<std::string, uint64_t>* reason_counts) {
+                    std::map<std::string, uint64_t>* reason_counts, EvalReport* rep) {
   auto src = LineSource::Open(path, LineSource::Mode::kLines, 1 << 20);
   if (!src.ok()) return src.status();
   LineSource::Record rec;
   while ((*src)->Next(&rec)) {
     auto j = nlohmann::json::parse(rec.text.begin(), rec.text.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("call_id") || !j.contains("action"))
-      return Status::ParseError(path + ":" + std::to_string(rec.line) + ": not a verdict");
+    if (j.is_discarded() || !j.is_object() || !j.contains("call_id") || !j.contains("action") ||
+        !j["call_id"].is_string() || !j["action"].is_string()) {
+      if (rep->bad_verdict_lines++ == 0)
+        rep->first_bad_verdict = path + ":" + std::to_string(rec.line);
+      continue;
+    }
     Verdict v;
     v.action = ActionCode(j["action"].get<std::string>());
-    v.score = j.value("score", 0.0f);
+    v.score = j.contains("score") && j["score"].is_number() ? j["score"].get<float>() : 0.0f;
     if (j.contains("reasons")) {
       for (const auto& r : j["reasons"]) {
-        std::string code = r.value("code", "");
+        if (!r.is_object() || !r.contains("code") || !r["code"].is_string()) continue;
+        std::string code = r["code"].get<std::string>();
         if (reason_counts) ++(*reason_counts)[code];
         if (v.action != 3) continue;
         if (!v.reasons.empty()) v.reasons += ' ';
@@ -101,9 +108,9 @@ Result<EvalReport> Evaluate(const std::string& calls_path, const std::string& ve
                             const EvalOptions& opt) {
   std::unordered_map<std::string, Verdict> verdicts, baseline;
   EvalReport rep;
-  CG_RETURN_IF_ERROR(ReadVerdicts(verdicts_path, &verdicts, &rep.reason_counts));
+  CG_RETURN_IF_ERROR(ReadVerdicts(verdicts_path, &verdicts, &rep.reason_counts, &rep));
   if (!baseline_path.empty()) {
-    CG_RETURN_IF_ERROR(ReadVerdicts(baseline_path, &baseline, nullptr));
+    CG_RETURN_IF_ERROR(ReadVerdicts(baseline_path, &baseline, nullptr, &rep));
     rep.has_baseline = true;
   }
   // Ground truth beyond the labels, when the simulator wrote it.
@@ -298,6 +305,7 @@ std::string EvalReport::Json() const {
                                           {"reasons", h.reasons}});
   j["missing_verdicts"] = missing_verdicts;
   j["unlabelled_calls"] = unlabelled;
+  j["bad_verdict_lines"] = bad_verdict_lines;
   return j.dump(2) + "\n";
 }
 
@@ -398,6 +406,12 @@ std::string EvalReport::Text() const {
                 missing_verdicts ? " (some calls had no verdict)" : "",
                 unlabelled ? " (calls without a label were left out)" : "");
   s += b;
+  if (bad_verdict_lines) {
+    std::snprintf(b, sizeof b,
+                  "warning: %llu lines of the verdict files were not verdicts (first: %s)\n",
+                  static_cast<unsigned long long>(bad_verdict_lines), first_bad_verdict.c_str());
+    s += b;
+  }
   row("callguard", calls);
   if (has_baseline) row("baseline", baseline);
   std::snprintf(b, sizeof b,

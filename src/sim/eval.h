@@ -62,7 +62,10 @@ struct EvalReport {
   std::map<std::string, uint64_t> reason_counts;  // every reason code in the verdicts
   std::vector<double> ttd_calls;                  // time to detect of each blocked number
   uint64_t missing_verdicts = 0;
-  uint64_t unlabelled = 0;  // calls without a label: not counted
+  uint64_t unlabelled = 0;
+  uint64_t bad_verdict_lines = 0;  // lines of the verdict files that are not verdicts
+  std::string
+      first_bad_verdict;  // file:line of the first one  // calls without a label: not counted
   std::string Text() const;
   std::string Json() const;
   // A self-contained HTML report with charts drawn by Chart.js (`chartjs_source` is inlined).

@@ -116,6 +116,14 @@ TEST(Eval, CountsOnAHandMadeRun) {
   d.Write("v.jsonl", verdict(1, "allow") + verdict(2, "label") + verdict(3, "block") +
                          verdict(4, "warn") + verdict(5, "allow") + verdict(6, "block", "dno_cli") +
                          verdict(7, "allow") + verdict(8, "label"));
+  d.Write("bad.jsonl",
+          verdict(1, "allow") + "not json\n" + "{\"call_id\":7,\"action\":\"block\"}\n");
+  auto bad = sim::Evaluate(d.File("calls.csv"), d.File("bad.jsonl"), "", "", sim::EvalOptions{});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->bad_verdict_lines, 2u);
+  EXPECT_EQ(bad->first_bad_verdict, d.File("bad.jsonl") + ":2");
+  EXPECT_EQ(bad->missing_verdicts, 7u);  // only call 1 had a usable verdict
+  EXPECT_NE(bad->Text().find("were not verdicts"), std::string::npos);
   d.Write("b.jsonl", verdict(1, "block") + verdict(2, "block") + verdict(3, "block") +
                          verdict(4, "allow") + verdict(5, "allow") + verdict(6, "allow") +
                          verdict(7, "allow") + verdict(8, "allow"));
