@@ -100,6 +100,7 @@ struct Call {
   std::string origin_country;  // ISO 3166-1 alpha-2, upper case, or empty
   IpAddress origin_ip;
   Attestation attestation = Attestation::kNone;
+  bool priority = false;  // emergency or priority call (SIP Resource-Priority): never blocked
   std::string imei;
   std::string cell;
   // Ground truth, for evaluation only: no detector reads these.

@@ -8,5 +8,6 @@ int RunScore(int argc, char** argv);
 int RunStateReset(int argc, char** argv);
 int RunSimulate(int argc, char** argv);
 int RunEval(int argc, char** argv);
+int RunServe(int argc, char** argv);
 
 }  // namespace callguard

@@ -9,11 +9,12 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: callguard <command> [options]
 
-callguard screens telephone calls for scams: it scores call records (and, later, live SIP
-call set-up) with a causal engine and gives every call a risk score, an action and the reasons.
+callguard screens telephone calls for scams: it scores call records and live SIP call set-up
+with one causal engine and gives every call a risk score, an action and the reasons.
 
 commands:
   score         score call records into verdicts (JSON Lines)
+  serve         screen live calls: SIP redirect server, HTTP API, CDR intake
   simulate      simulate a network with scam operations (labelled call records)
   eval          measure detection quality of verdicts against labelled call records
   state reset   forget one number's threshold counters in a saved engine state
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = argv[1];
   if (cmd == "score") return callguard::RunScore(argc - 2, argv + 2);
+  if (cmd == "serve") return callguard::RunServe(argc - 2, argv + 2);
   if (cmd == "simulate") return callguard::RunSimulate(argc - 2, argv + 2);
   if (cmd == "eval") return callguard::RunEval(argc - 2, argv + 2);
   if (cmd == "state") {

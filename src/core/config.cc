@@ -50,6 +50,8 @@ Status ParseInto(const YAML::Node& root, Config* cfg) {
   cfg->ingest.max_record_bytes = ingest.Int("max_record_bytes", 65536, 256, 1 << 24);
   ingest.Finish();
 
+  ParseServeConfig(top.Child("serve"), &cfg->serve);
+
   top.Has("detectors");
   top.Child("detectors");  // marks the key known; detectors validate their own sections
   cfg->detectors = root.IsMap() ? root["detectors"] : YAML::Node();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "callguard/status.h"
+#include "core/serve_config.h"
 
 namespace callguard {
 
@@ -42,6 +43,7 @@ struct Config {
   EngineConfig engine;
   PolicyConfig policy;
   IngestConfig ingest;
+  ServeConfig serve;
   YAML::Node detectors;  // parsed by the detectors
   std::string base_dir;  // directory of the config file: relative paths resolve against it
   std::string file;      // the file it came from, for messages ("" for defaults)

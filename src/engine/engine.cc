@@ -47,6 +47,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
 const Decision& Engine::Assess(const Call& call) {
   state_->active.Advance(call.start_ms);
   evidence_.Clear();
+  evidence_.emergency = call.priority;
   for (uint64_t k : emergency_keys_) evidence_.emergency |= call.callee.key == k;
   for (const auto& d : detectors_) d->assess(call, evidence_);
   decision_ = Decide(evidence_, cfg_.policy, cfg_.engine.shadow);
