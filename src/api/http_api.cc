@@ -146,8 +146,11 @@ void HttpApi::Routes() {
     std::string path = "/proc/self/fd/" + std::to_string(fd);
     IntakeResult r = IngestCdrFile(path, "body", fmt, svc, norm.get(), nullptr);
     close(fd);
-    if (!r.status.ok() && r.accepted == 0 && r.rejected == 0)
-      return JsonError(res, 400, "unreadable", r.status.ToString());
+    if (!r.status.ok() && r.accepted == 0 && r.rejected == 0) {
+      std::string msg = r.status.ToString();
+      for (size_t at; (at = msg.find(path)) != std::string::npos;) msg.replace(at, path.size(), "body");
+      return JsonError(res, 400, "unreadable", msg);
+    }
     std::string body = "{\"accepted\":" + std::to_string(r.accepted) +
                        ",\"rejected\":" + std::to_string(r.rejected) + ",\"format\":";
     AppendJsonString(r.format, &body);

@@ -427,7 +427,8 @@ struct Parser {
     size_t next = 0;
     size_t end = LineEnd(i, &next);
     ParseError e = StartLine(std::string_view(data + i, end - i));
-    if (e != ParseError::kNone) return e;
+    // A bad Request-Line still lets the headers be read, so that a 400/505 can be sent.
+    if (e != ParseError::kNone && (!m->is_request || m->method.empty())) return e;
     i = next;
     // Header fields, each possibly folded over several lines.
     bool terminated = false;
