@@ -117,7 +117,7 @@ double ConfigNode::Duration(const std::string& key, double def_seconds) {
   if (!v.IsDefined()) return def_seconds;
   double secs;
   if (!v.IsScalar() || !ParseDurationSeconds(v.Scalar(), &secs)) {
-    Error(key, "expected a duration such as 90, 90s, 15m, 2h or 7d");
+    Error(key, "expected a duration such as 90, 90s, 250ms, 15m, 2h or 7d");
     return def_seconds;
   }
   return secs;

@@ -171,7 +171,10 @@ bool ParseDurationSeconds(std::string_view s, double* seconds) {
   if (s.empty()) return false;
   double mult = 1;
   char unit = s.back();
-  if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
+  if (s.size() > 2 && s.substr(s.size() - 2) == "ms") {
+    mult = 0.001;
+    s.remove_suffix(2);
+  } else if (unit == 's' || unit == 'm' || unit == 'h' || unit == 'd') {
     mult = unit == 's' ? 1 : unit == 'm' ? 60 : unit == 'h' ? 3600 : 86400;
     s.remove_suffix(1);
   }

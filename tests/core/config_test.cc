@@ -69,7 +69,7 @@ TEST(Config, BadValuesNameTheirPath) {
   EXPECT_EQ(Error("version: 1\npolicy: {thresholds: {label: 0.9, warn: 0.5}}\n"),
             "policy.thresholds: thresholds must satisfy label <= warn <= block");
   EXPECT_EQ(Error("version: 1\ningest: {reorder_tolerance: soon}\n"),
-            "ingest.reorder_tolerance: expected a duration such as 90, 90s, 15m, 2h or 7d");
+            "ingest.reorder_tolerance: expected a duration such as 90, 90s, 250ms, 15m, 2h or 7d");
   EXPECT_EQ(Error("version: 1\nengine: {region: XX}\n"), "engine.region: unknown region 'XX'");
   EXPECT_NE(Error("version: 1\nengine: [1, 2]\n").find("engine: expected a mapping"),
             std::string::npos);
