@@ -92,3 +92,60 @@ TEST(Config, LoadsTheShippedExample) {
 
 }  // namespace
 }  // namespace callguard
+
+namespace callguard {
+namespace {
+
+TEST(ServeConfig, ReadsListenersRulesAndAnswers) {
+  auto c = ParseConfig(
+      "version: 1\n"
+      "serve:\n"
+      "  sip: [udp://10.0.0.1:5070]\n"
+      "  deadline_ms: 2\n"
+      "  tcp_idle_timeout: 250ms\n"
+      "  ingress_rules:\n"
+      "    - {cidr: 198.51.100.0/24, ingress: international, trunk: intl-1, country: KH}\n"
+      "    - {cidr: '2001:db8::/32', ingress: voip}\n"
+      "  answers: {block_code: 608, redress_url: 'https://a.example/'}\n",
+      "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->serve.sip, std::vector<std::string>{"udp://10.0.0.1:5070"});
+  EXPECT_DOUBLE_EQ(c->serve.deadline_ms, 2);
+  EXPECT_DOUBLE_EQ(c->serve.tcp_idle_timeout_s, 0.25);
+  ASSERT_EQ(c->serve.ingress_rules.size(), 2u);
+  IpAddress in, out, v6;
+  ASSERT_TRUE(ParseIp("198.51.100.77", &in));
+  ASSERT_TRUE(ParseIp("198.51.101.1", &out));
+  ASSERT_TRUE(ParseIp("2001:db8:1::5", &v6));
+  EXPECT_TRUE(c->serve.ingress_rules[0].Matches(in));
+  EXPECT_FALSE(c->serve.ingress_rules[0].Matches(out));
+  EXPECT_FALSE(c->serve.ingress_rules[0].Matches(v6));
+  EXPECT_TRUE(c->serve.ingress_rules[1].Matches(v6));
+  EXPECT_EQ(c->serve.ingress_rules[0].ingress, Ingress::kInternational);
+  EXPECT_EQ(c->serve.ingress_rules[0].trunk, "intl-1");
+  EXPECT_EQ(c->serve.answers.block_code, 608);
+  EXPECT_EQ(c->serve.answers.redress_url, "https://a.example/");
+}
+
+TEST(ServeConfig, MistakesNameTheirPath) {
+  auto c = ParseConfig(
+      "version: 1\n"
+      "serve:\n"
+      "  sip: [sctp://1.2.3.4:5060]\n"
+      "  ingress_rules: [{cidr: 300.1.1.1/8, ingress: pigeon}]\n"
+      "  answers: {block_code: 604, colour: red}\n"
+      "  nonsense: 1\n",
+      "");
+  ASSERT_FALSE(c.ok());
+  std::string m(c.status().message());
+  EXPECT_NE(m.find("serve.sip[0]: expected udp://host:port"), std::string::npos) << m;
+  EXPECT_NE(m.find("serve.ingress_rules[0].cidr"), std::string::npos) << m;
+  EXPECT_NE(m.find("serve.ingress_rules[0].ingress: unknown ingress 'pigeon'"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("serve.answers.block_code: expected 603, 607 or 608"), std::string::npos) << m;
+  EXPECT_NE(m.find("serve.answers: unknown key 'colour'"), std::string::npos) << m;
+  EXPECT_NE(m.find("serve: unknown key 'nonsense'"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace callguard
