@@ -67,8 +67,11 @@ void LatencyHistogram::Export(std::string_view base, std::string_view help, std:
   std::string qn = std::string(base) + "_quantile_seconds";
   AppendLine(out, "# HELP %s %.*s\n# TYPE %s histogram\n", n.c_str(), static_cast<int>(help.size()),
              help.data(), n.c_str());
-  static constexpr double kEdges[] = {10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3,
-                                      2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 1};
+  // Fine enough below 10 ms for histogram_quantile() to resolve p99 and p99.9 targets.
+  static constexpr double kEdges[] = {10e-6,  20e-6,  50e-6,  100e-6, 150e-6, 200e-6, 300e-6,
+                                      400e-6, 500e-6, 750e-6, 1e-3,   1.5e-3, 2e-3,   3e-3,
+                                      5e-3,   7.5e-3, 10e-3,  25e-3,  50e-3,  100e-3, 250e-3,
+                                      1};
   uint64_t cum = 0;
   int b = 0;
   uint64_t total = 0;

@@ -119,9 +119,11 @@ uint64_t Screener::TransactionKey(const Message& m) const {
 void Screener::StartResponse(const Message& m, const Peer& peer, int code, std::string_view reason,
                              std::string* out) const {
   out->clear();
-  char line[64];
-  int n = snprintf(line, sizeof line, "SIP/2.0 %d ", code);
-  out->append(line, static_cast<size_t>(n));
+  out->append("SIP/2.0 ");
+  out->push_back(static_cast<char>('0' + code / 100 % 10));
+  out->push_back(static_cast<char>('0' + code / 10 % 10));
+  out->push_back(static_cast<char>('0' + code % 10));
+  out->push_back(' ');
   out->append(reason);
   out->append("\r\n");
   // Via headers in order; the top one gets received= and rport= (RFC 3261 §18.2.1, RFC 3581).
@@ -174,10 +176,10 @@ void Screener::StartResponse(const Message& m, const Peer& peer, int code, std::
   if (m.to.tag.empty() && code >= 200 && !m.to_header.empty()) {
     // A final answer needs a To tag; derive it from the transaction so a retransmitted request
     // gets a byte-identical answer.
-    char tag[32];
-    int t = snprintf(tag, sizeof tag, ";tag=cg%012llx",
-                     static_cast<unsigned long long>(TransactionKey(m) & 0xffffffffffffULL));
-    out->append(tag, static_cast<size_t>(t));
+    static const char kHex[] = "0123456789abcdef";
+    uint64_t k = TransactionKey(m);
+    out->append(";tag=cg");
+    for (int shift = 44; shift >= 0; shift -= 4) out->push_back(kHex[(k >> shift) & 15]);
   }
   out->append("\r\nCall-ID: ");
   out->append(m.call_id);

@@ -27,10 +27,20 @@ int HexVal(char c) {
 
 // Characters allowed anywhere in a URI (RFC 3261 §25.1 unreserved / reserved / escaped), plus
 // '[' ']' for IPv6 references. No white space, no controls, no quotes, no '<' '>'.
-bool IsUriChar(char c) {
-  if (IsAlpha(c) || IsDigit(c)) return true;
-  return std::strchr("-_.!~*'()%;/?:@&=+$,[]#", c) != nullptr && c != '\0';
-}
+struct CharTable {
+  bool v[256] = {};
+  constexpr CharTable(const char* extra) {
+    for (int c = 'a'; c <= 'z'; ++c) v[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) v[c] = true;
+    for (int c = '0'; c <= '9'; ++c) v[c] = true;
+    for (const char* p = extra; *p; ++p) v[static_cast<unsigned char>(*p)] = true;
+  }
+  bool operator()(char c) const { return v[static_cast<unsigned char>(c)]; }
+};
+constexpr CharTable kUriChars("-_.!~*'()%;/?:@&=+$,[]#");
+constexpr CharTable kTokenChars("-.!%*_+`'~");
+
+bool IsUriChar(char c) { return kUriChars(c); }
 
 // Skips LWS from position i of s; returns the new position.
 size_t SkipLws(std::string_view s, size_t i) {
@@ -103,9 +113,7 @@ std::string_view TrimLws(std::string_view s) {
   return s;
 }
 
-bool IsTokenChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || (c != '\0' && std::strchr("-.!%*_+`'~", c) != nullptr);
-}
+bool IsTokenChar(char c) { return kTokenChars(c); }
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
