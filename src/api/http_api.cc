@@ -26,8 +26,7 @@ void JsonError(httplib::Response& res, int status, std::string_view code, std::s
 }
 
 // Reads an optional string field; false (with an error response) when it has another type.
-bool GetString(const nlohmann::json& j, const char* key, std::string* out,
-               httplib::Response& res) {
+bool GetString(const nlohmann::json& j, const char* key, std::string* out, httplib::Response& res) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return true;
   if (!it->is_string()) {
@@ -71,8 +70,8 @@ void HttpApi::Routes() {
     ScreenRequest r;
     std::string start;
     bool ok = GetString(j, "call_id", &r.call_id, res) && GetString(j, "caller", &r.caller, res) &&
-              GetString(j, "callee", &r.callee, res) &&
-              GetString(j, "ingress", &r.ingress, res) && GetString(j, "trunk", &r.trunk, res) &&
+              GetString(j, "callee", &r.callee, res) && GetString(j, "ingress", &r.ingress, res) &&
+              GetString(j, "trunk", &r.trunk, res) &&
               GetString(j, "origin_country", &r.origin_country, res) &&
               GetString(j, "origin_ip", &r.origin_ip, res) &&
               GetString(j, "start_time", &start, res);
@@ -148,7 +147,8 @@ void HttpApi::Routes() {
     close(fd);
     if (!r.status.ok() && r.accepted == 0 && r.rejected == 0) {
       std::string msg = r.status.ToString();
-      for (size_t at; (at = msg.find(path)) != std::string::npos;) msg.replace(at, path.size(), "body");
+      for (size_t at; (at = msg.find(path)) != std::string::npos;)
+        msg.replace(at, path.size(), "body");
       return JsonError(res, 400, "unreadable", msg);
     }
     std::string body = "{\"accepted\":" + std::to_string(r.accepted) +

@@ -7,9 +7,9 @@
 namespace callguard {
 
 namespace {
-constexpr int kFine = 1000;     // 0..999 µs by 1 µs
-constexpr int kMid = 900;       // 1..10 ms by 10 µs
-constexpr int kCoarse = 990;    // 10 ms..1 s by 1 ms
+constexpr int kFine = 1000;   // 0..999 µs by 1 µs
+constexpr int kMid = 900;     // 1..10 ms by 10 µs
+constexpr int kCoarse = 990;  // 10 ms..1 s by 1 ms
 constexpr int kBuckets = kFine + kMid + kCoarse + 1;
 
 void AppendLine(std::string* out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -62,16 +62,16 @@ double LatencyHistogram::Quantile(double q) const {
   return UpperSeconds(kBuckets - 1);
 }
 
-void LatencyHistogram::Export(std::string_view base, std::string_view help, std::string* out) const {
+void LatencyHistogram::Export(std::string_view base, std::string_view help,
+                              std::string* out) const {
   std::string n = std::string(base) + "_seconds";
   std::string qn = std::string(base) + "_quantile_seconds";
   AppendLine(out, "# HELP %s %.*s\n# TYPE %s histogram\n", n.c_str(), static_cast<int>(help.size()),
              help.data(), n.c_str());
   // Fine enough below 10 ms for histogram_quantile() to resolve p99 and p99.9 targets.
-  static constexpr double kEdges[] = {10e-6,  20e-6,  50e-6,  100e-6, 150e-6, 200e-6, 300e-6,
-                                      400e-6, 500e-6, 750e-6, 1e-3,   1.5e-3, 2e-3,   3e-3,
-                                      5e-3,   7.5e-3, 10e-3,  25e-3,  50e-3,  100e-3, 250e-3,
-                                      1};
+  static constexpr double kEdges[] = {10e-6,  20e-6,  50e-6, 100e-6, 150e-6, 200e-6, 300e-6, 400e-6,
+                                      500e-6, 750e-6, 1e-3,  1.5e-3, 2e-3,   3e-3,   5e-3,   7.5e-3,
+                                      10e-3,  25e-3,  50e-3, 100e-3, 250e-3, 1};
   uint64_t cum = 0;
   int b = 0;
   uint64_t total = 0;
@@ -81,9 +81,11 @@ void LatencyHistogram::Export(std::string_view base, std::string_view help, std:
                static_cast<unsigned long long>(cum));
   }
   for (const auto& x : buckets_) total += Get(x);
-  AppendLine(out, "%s_bucket{le=\"+Inf\"} %llu\n", n.c_str(), static_cast<unsigned long long>(total));
-  AppendLine(out, "%s_sum %.9f\n%s_count %llu\n", n.c_str(), static_cast<double>(Get(sum_ns_)) * 1e-9,
-             n.c_str(), static_cast<unsigned long long>(total));
+  AppendLine(out, "%s_bucket{le=\"+Inf\"} %llu\n", n.c_str(),
+             static_cast<unsigned long long>(total));
+  AppendLine(out, "%s_sum %.9f\n%s_count %llu\n", n.c_str(),
+             static_cast<double>(Get(sum_ns_)) * 1e-9, n.c_str(),
+             static_cast<unsigned long long>(total));
   AppendLine(out, "# HELP %s %.*s (quantiles since start)\n# TYPE %s gauge\n", qn.c_str(),
              static_cast<int>(help.size()), help.data(), qn.c_str());
   for (double q : {0.5, 0.9, 0.99, 0.999})
@@ -117,8 +119,8 @@ std::string Metrics::Prometheus() const {
            {"302_allow", "302_label", "block", "200", "400", "4xx_other", "5xx"}, sip_answers);
   labelled("callguard_sip_parse_errors_total", "SIP messages that did not parse, by error", "error",
            {"ok", "empty", "bad_start_line", "bad_version", "bad_header", "missing_header",
-            "duplicate_header", "scalar_out_of_range", "cseq_method_mismatch",
-            "bad_content_length", "too_large", "incomplete"},
+            "duplicate_header", "scalar_out_of_range", "cseq_method_mismatch", "bad_content_length",
+            "too_large", "incomplete"},
            sip_parse_errors);
   counter("callguard_sip_oversized_total", "datagrams or TCP messages over max_message_bytes",
           sip_oversized);

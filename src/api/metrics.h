@@ -38,7 +38,8 @@ struct Metrics {
   // SIP
   Counter sip_received{0};
   Counter sip_requests[6] = {};  // INVITE, ACK, CANCEL, OPTIONS, other, response (dropped)
-  Counter sip_answers[7] = {};   // 302 allow, 302 label/warn, block, 200, 400-class, 405/416/481, 5xx
+  Counter sip_answers[7] =
+      {};  // 302 allow, 302 label/warn, block, 200, 400-class, 405/416/481, 5xx
   Counter sip_parse_errors[12] = {};  // by ParseError
   Counter sip_oversized{0};
   Counter sip_unanswerable{0};  // malformed beyond answering (no Via/Call-ID...): dropped

@@ -37,8 +37,8 @@ On start it prints one line per listener ("listening sip udp://127.0.0.1:5060").
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  auto parsed = Args::Parse(argc, argv, {"help"},
-                            {"config", "subscribers", "sip", "http", "state", "spool"});
+  auto parsed =
+      Args::Parse(argc, argv, {"help"}, {"config", "subscribers", "sip", "http", "state", "spool"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "callguard serve: %s\n\n%s", parsed.status().ToString().c_str(), kUsage);
     return 2;

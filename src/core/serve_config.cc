@@ -71,7 +71,8 @@ void ParseServeConfig(ConfigNode n, ServeConfig* out) {
     if (!ParseCidr(cidr, &rule.net, &rule.prefix_len))
       r.Error("cidr", "expected an address or prefix such as 203.0.113.0/24, got '" + cidr + "'");
     std::string ing = r.String("ingress", "unknown");
-    if (ing != "unknown" && !ParseIngress(ing, &rule.ingress)) r.Error("ingress", "unknown ingress '" + ing + "'");
+    if (ing != "unknown" && !ParseIngress(ing, &rule.ingress))
+      r.Error("ingress", "unknown ingress '" + ing + "'");
     rule.trunk = r.String("trunk", "");
     rule.country = r.String("country", "");
     r.Finish();

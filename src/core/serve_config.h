@@ -14,7 +14,7 @@ namespace callguard {
 
 // How screening learns the route of a call that arrives from a given signalling address.
 struct IngressRule {
-  IpAddress net;  // network address (v4-mapped for IPv4)
+  IpAddress net;       // network address (v4-mapped for IPv4)
   int prefix_len = 0;  // in the 128-bit (v4-mapped) space
   Ingress ingress = Ingress::kUnknown;
   std::string trunk;
@@ -23,12 +23,12 @@ struct IngressRule {
 };
 
 struct SipAnswerConfig {
-  int block_code = 603;            // 603 Decline, 607 Unwanted or 608 Rejected
+  int block_code = 603;                        // 603 Decline, 607 Unwanted or 608 Rejected
   std::string block_text = "Network Blocked";  // Reason header text (ATIS-1000099 wording)
-  bool reason_header = true;       // Reason: SIP;cause=<code>;text="<block_text>"
-  std::string redress_url;         // Call-Info on a block: where a blocked caller can appeal
-  bool x_headers = true;           // X-Callguard-Action / -Score / -Reason on every answer
-  bool verstat = true;             // P-Asserted-Identity with a verstat-style parameter in Contact
+  bool reason_header = true;                   // Reason: SIP;cause=<code>;text="<block_text>"
+  std::string redress_url;  // Call-Info on a block: where a blocked caller can appeal
+  bool x_headers = true;    // X-Callguard-Action / -Score / -Reason on every answer
+  bool verstat = true;      // P-Asserted-Identity with a verstat-style parameter in Contact
   std::string verstat_param = "verstat";
   std::string label_value = "Suspected-Scam";  // parameter value for label and warn
   std::string warn_value = "Scam-Warning";
@@ -38,17 +38,17 @@ struct ServeConfig {
   std::vector<std::string> sip = {"udp://127.0.0.1:5060", "tcp://127.0.0.1:5060"};
   std::string http = "127.0.0.1:8080";  // "" turns the HTTP listener off
   int http_threads = 4;
-  double deadline_ms = 5;       // a call not answered this long after it arrived fails open
-  bool fail_open = true;        // on deadline/queue overflow: proceed (true) or 503 (false)
-  int queue = 4096;             // HTTP screening requests waiting for the engine
+  double deadline_ms = 5;  // a call not answered this long after it arrived fails open
+  bool fail_open = true;   // on deadline/queue overflow: proceed (true) or 503 (false)
+  int queue = 4096;        // HTTP screening requests waiting for the engine
   int max_message_bytes = 65536;
   int max_tcp_connections = 4096;
   double tcp_idle_timeout_s = 30;  // a TCP peer silent this long (or stalled mid-message) is closed
   double transaction_ttl_s = 32;   // retransmissions within this window get the same answer
   int transaction_cache = 1 << 20;
-  std::string state;               // snapshot loaded at start and saved on shutdown ("" = none)
+  std::string state;                 // snapshot loaded at start and saved on shutdown ("" = none)
   double snapshot_interval_s = 300;  // periodic snapshot (0 = only on shutdown)
-  std::string spool;               // directory watched for CDR files ("" = none)
+  std::string spool;                 // directory watched for CDR files ("" = none)
   double spool_poll_s = 1;
   int64_t max_cdr_body_bytes = 64 << 20;  // POST /v1/cdr body limit
   bool trust_proxy_headers = true;  // read X-Callguard-Ingress/-Trunk/-Origin-IP/-Origin-Country

@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -97,8 +97,8 @@ void SpoolWatcher::Stop() {
 }
 
 void SpoolWatcher::Loop() {
-  auto period = std::chrono::milliseconds(
-      static_cast<int64_t>(service_->config().serve.spool_poll_s * 1000));
+  auto period =
+      std::chrono::milliseconds(static_cast<int64_t>(service_->config().serve.spool_poll_s * 1000));
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     lock.unlock();

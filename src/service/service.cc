@@ -144,7 +144,8 @@ Status Service::Listen(const std::string& url) {
     size_t close = hostport.find(']');
     if (close == std::string::npos) return Status::InvalidArgument(url + ": bad address");
     host = hostport.substr(1, close - 1);
-    if (close + 1 < hostport.size() && hostport[close + 1] == ':') port = hostport.substr(close + 2);
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':')
+      port = hostport.substr(close + 2);
   } else {
     size_t colon = hostport.rfind(':');
     host = hostport.substr(0, colon);

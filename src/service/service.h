@@ -90,7 +90,7 @@ class Service {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<sip::Screener> screener_;
   int epoll_ = -1;
-  int event_fd_ = -1;   // wakes the loop when tasks arrive
+  int event_fd_ = -1;  // wakes the loop when tasks arrive
   int signal_fd_ = -1;
   int timer_fd_ = -1;
   std::vector<int> udp_fds_;

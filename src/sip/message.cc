@@ -6,18 +6,30 @@ namespace callguard::sip {
 
 std::string_view ToString(ParseError e) {
   switch (e) {
-    case ParseError::kNone: return "ok";
-    case ParseError::kEmpty: return "empty";
-    case ParseError::kStartLine: return "bad_start_line";
-    case ParseError::kVersion: return "bad_version";
-    case ParseError::kHeader: return "bad_header";
-    case ParseError::kMissingHeader: return "missing_header";
-    case ParseError::kDuplicateHeader: return "duplicate_header";
-    case ParseError::kScalarRange: return "scalar_out_of_range";
-    case ParseError::kCSeqMismatch: return "cseq_method_mismatch";
-    case ParseError::kContentLength: return "bad_content_length";
-    case ParseError::kTooLarge: return "too_large";
-    case ParseError::kIncomplete: return "incomplete";
+    case ParseError::kNone:
+      return "ok";
+    case ParseError::kEmpty:
+      return "empty";
+    case ParseError::kStartLine:
+      return "bad_start_line";
+    case ParseError::kVersion:
+      return "bad_version";
+    case ParseError::kHeader:
+      return "bad_header";
+    case ParseError::kMissingHeader:
+      return "missing_header";
+    case ParseError::kDuplicateHeader:
+      return "duplicate_header";
+    case ParseError::kScalarRange:
+      return "scalar_out_of_range";
+    case ParseError::kCSeqMismatch:
+      return "cseq_method_mismatch";
+    case ParseError::kContentLength:
+      return "bad_content_length";
+    case ParseError::kTooLarge:
+      return "too_large";
+    case ParseError::kIncomplete:
+      return "incomplete";
   }
   return "unknown";
 }
@@ -83,15 +95,24 @@ enum class Hdr {
 Hdr Classify(std::string_view n) {
   if (n.size() == 1) {
     switch (n[0] | 0x20) {
-      case 'v': return Hdr::kVia;
-      case 'f': return Hdr::kFrom;
-      case 't': return Hdr::kTo;
-      case 'i': return Hdr::kCallId;
-      case 'm': return Hdr::kContact;
-      case 'l': return Hdr::kContentLength;
-      case 'c': return Hdr::kContentType;
-      case 'y': return Hdr::kIdentity;  // RFC 8224 §7.1
-      default: return Hdr::kOther;
+      case 'v':
+        return Hdr::kVia;
+      case 'f':
+        return Hdr::kFrom;
+      case 't':
+        return Hdr::kTo;
+      case 'i':
+        return Hdr::kCallId;
+      case 'm':
+        return Hdr::kContact;
+      case 'l':
+        return Hdr::kContentLength;
+      case 'c':
+        return Hdr::kContentType;
+      case 'y':
+        return Hdr::kIdentity;  // RFC 8224 §7.1
+      default:
+        return Hdr::kOther;
     }
   }
   struct Name {
@@ -163,8 +184,7 @@ bool ParseVia(std::string_view v, Via* out) {
   if (!token(&out->transport)) return false;
   // sent-by: host [":" port]
   size_t s = i;
-  while (i < v.size() && v[i] != ';' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' &&
-         v[i] != '\n')
+  while (i < v.size() && v[i] != ';' && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
     ++i;
   std::string_view sent_by = v.substr(s, i - s);
   if (sent_by.empty()) return false;
@@ -231,7 +251,8 @@ struct Parser {
       if (sp == std::string_view::npos)
         return Fail(ParseError::kStartLine, "start-line", "status line without a code");
       std::string_view version = line.substr(0, sp);
-      if (!EqualsNoCase(version, "SIP/2.0")) return Fail(ParseError::kVersion, "start-line", "version");
+      if (!EqualsNoCase(version, "SIP/2.0"))
+        return Fail(ParseError::kVersion, "start-line", "version");
       std::string_view rest = line.substr(sp + 1);
       if (rest.size() < 3 || !IsDigit(rest[0]) || !IsDigit(rest[1]) || !IsDigit(rest[2]) ||
           (rest.size() > 3 && rest[3] != ' '))
@@ -312,7 +333,8 @@ struct Parser {
         m->call_id = TrimLws(value);
         if (m->call_id.empty()) return Fail(ParseError::kHeader, name, "empty Call-ID");
         for (char c : m->call_id)
-          if (c <= ' ' || c == 0x7f) return Fail(ParseError::kHeader, name, "white space in Call-ID");
+          if (c <= ' ' || c == 0x7f)
+            return Fail(ParseError::kHeader, name, "white space in Call-ID");
         return ParseError::kNone;
       }
       case Hdr::kCSeq: {
@@ -346,7 +368,8 @@ struct Parser {
         if (n == 0 || empty) return Fail(ParseError::kHeader, name, "empty Contact value");
         for (int k = 0; k < n && k < kMaxContacts; ++k) {
           NameAddr na;
-          if (!ParseNameAddr(parts[k], true, &na, &err)) return Fail(ParseError::kHeader, name, err);
+          if (!ParseNameAddr(parts[k], true, &na, &err))
+            return Fail(ParseError::kHeader, name, err);
           if (m->contact_count < kMaxContacts) m->contacts[m->contact_count++] = na;
         }
         return ParseError::kNone;
@@ -383,7 +406,8 @@ struct Parser {
         if (n == 0 || empty) return Fail(ParseError::kHeader, name, "empty value");
         for (int k = 0; k < n && k < kMaxPai; ++k) {
           NameAddr na;
-          if (!ParseNameAddr(parts[k], true, &na, &err)) return Fail(ParseError::kHeader, name, err);
+          if (!ParseNameAddr(parts[k], true, &na, &err))
+            return Fail(ParseError::kHeader, name, err);
           if (m->pai_count < kMaxPai) m->pai[m->pai_count++] = na;
         }
         return ParseError::kNone;

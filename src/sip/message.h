@@ -29,7 +29,7 @@ struct Via {
   std::string_view port;  // empty when absent
   std::string_view branch;
   std::string_view received;
-  std::string_view rport;   // value ("" when the flag has no value)
+  std::string_view rport;  // value ("" when the flag has no value)
   bool has_rport = false;
   std::string_view value;  // the whole via-parm, for copying into responses
 };
@@ -43,17 +43,17 @@ inline constexpr int kMaxPai = 4;
 
 enum class ParseError : uint8_t {
   kNone = 0,
-  kEmpty,             // no bytes, or only CRLF keep-alives
-  kStartLine,         // malformed request or status line
-  kVersion,           // "SIP/x.y" other than 2.0 (answer 505)
-  kHeader,            // malformed header line or value
-  kMissingHeader,     // a mandatory header is absent
-  kDuplicateHeader,   // a single-valued header appears twice
-  kScalarRange,       // CSeq, Max-Forwards, Content-Length or Expires out of range
-  kCSeqMismatch,      // CSeq method differs from the request method
-  kContentLength,     // body length unknowable or larger than the data
-  kTooLarge,          // more than the configured maximum size
-  kIncomplete,        // (stream framing only) more bytes are needed
+  kEmpty,            // no bytes, or only CRLF keep-alives
+  kStartLine,        // malformed request or status line
+  kVersion,          // "SIP/x.y" other than 2.0 (answer 505)
+  kHeader,           // malformed header line or value
+  kMissingHeader,    // a mandatory header is absent
+  kDuplicateHeader,  // a single-valued header appears twice
+  kScalarRange,      // CSeq, Max-Forwards, Content-Length or Expires out of range
+  kCSeqMismatch,     // CSeq method differs from the request method
+  kContentLength,    // body length unknowable or larger than the data
+  kTooLarge,         // more than the configured maximum size
+  kIncomplete,       // (stream framing only) more bytes are needed
 };
 std::string_view ToString(ParseError e);
 
@@ -99,8 +99,8 @@ struct Message {
   std::string_view x_trunk;           // X-Callguard-Trunk
   std::string_view x_origin_ip;       // X-Callguard-Origin-IP
   std::string_view x_origin_country;  // X-Callguard-Origin-Country
-  int header_count = 0;  // header fields seen (all names)
-  size_t size = 0;       // bytes of this message (start line to end of body)
+  int header_count = 0;               // header fields seen (all names)
+  size_t size = 0;                    // bytes of this message (start line to end of body)
 
   // Where a parse error was found (header name or "start-line") and a short description.
   ParseError error = ParseError::kNone;

@@ -26,6 +26,8 @@ uint64_t HashBytes(std::string_view s, uint64_t h) {
 
 enum MethodIndex { kInvite = 0, kAck, kCancel, kOptions, kOther, kResponse };
 enum AnswerIndex { kAns302Allow = 0, kAns302Label, kAnsBlock, kAns200, kAns400, kAns4xx, kAns5xx };
+// How an INVITE's answer was made (CachedAnswer::kind).
+enum AnswerKind : uint8_t { kScreened = 0, kFailOpen, kFailClosed, kUnsupportedScheme };
 
 void Count(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
 
@@ -63,40 +65,16 @@ void AppendUriEscaped(std::string_view s, std::string* out) {
 
 std::string_view BlockReason(int code) {
   switch (code) {
-    case 607: return "Unwanted";
-    case 608: return "Rejected";
-    default: return "Decline";
+    case 607:
+      return "Unwanted";
+    case 608:
+      return "Rejected";
+    default:
+      return "Decline";
   }
 }
 
 }  // namespace
-
-const std::string* TransactionCache::Find(uint64_t key, int64_t now_ms) {
-  Expire(now_ms);
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : &it->second.answer;
-}
-
-void TransactionCache::Insert(uint64_t key, std::string answer, int64_t now_ms) {
-  Expire(now_ms);
-  while (map_.size() >= capacity_ && !order_.empty()) {
-    map_.erase(order_.front().second);
-    order_.pop_front();
-  }
-  int64_t exp = now_ms + ttl_ms_;
-  auto [it, inserted] = map_.insert_or_assign(key, Entry{std::move(answer), exp});
-  (void)it;
-  (void)inserted;
-  order_.emplace_back(exp, key);
-}
-
-void TransactionCache::Expire(int64_t now_ms) {
-  while (!order_.empty() && order_.front().first <= now_ms) {
-    auto it = map_.find(order_.front().second);
-    if (it != map_.end() && it->second.expires_ms <= now_ms) map_.erase(it);
-    order_.pop_front();
-  }
-}
 
 Screener::Screener(Engine* engine, const Config& cfg, Metrics* metrics,
                    std::unique_ptr<Normaliser> n)
@@ -256,107 +234,136 @@ void Screener::BuildCall(const Message& m, const Peer& peer, int64_t now_ms, Cal
   call->priority = !m.resource_priority.empty() || EqualsNoCase(m.priority, "emergency");
 }
 
-void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, std::string* out) {
-  int64_t now_ns = NowRealtimeNs();
-  int64_t now_ms = now_ns / 1000000;
-  uint64_t key = TransactionKey(m);
-  if (const std::string* cached = transactions_.Find(key, now_ms)) {
-    Count(metrics_->sip_retransmissions);
-    *out = *cached;
-    return;
-  }
-  if (!m.ruri.IsSip() && !m.ruri.IsTel()) {
-    StartResponse(m, peer, 416, "Unsupported URI Scheme", out);
-    FinishResponse(out);
-    Count(metrics_->sip_answers[kAns4xx]);
-    transactions_.Insert(key, *out, now_ms);
-    return;
-  }
-  // Deadline: a request that waited too long (the engine was busy: a snapshot, a burst) is
-  // let through unscreened, or refused with 503 when fail_open is off.
-  if (rx_ns > 0 && now_ns - rx_ns > static_cast<int64_t>(serve_.deadline_ms * 1e6)) {
-    if (serve_.fail_open) {
-      Count(metrics_->sip_fail_open);
+void Screener::WriteAnswer(const Message& m, const Peer& peer, const CachedAnswer& a,
+                           std::string* out) const {
+  const auto& cfg = serve_.answers;
+  Action action = static_cast<Action>(a.action);
+  switch (a.kind) {
+    case kUnsupportedScheme:
+      StartResponse(m, peer, 416, "Unsupported URI Scheme", out);
+      FinishResponse(out);
+      return;
+    case kFailClosed:
+      StartResponse(m, peer, 503, "Service Unavailable", out);
+      out->append("Retry-After: 1\r\n");
+      FinishResponse(out);
+      return;
+    case kFailOpen:
       StartResponse(m, peer, 302, "Moved Temporarily", out);
       out->append("Contact: <");
       out->append(m.request_uri);
       out->append(">\r\n");
-      if (serve_.answers.x_headers)
+      if (cfg.x_headers)
         out->append("X-Callguard-Action: allow\r\nX-Callguard-Reason: fail_open_deadline\r\n");
-      Count(metrics_->sip_answers[kAns302Allow]);
-    } else {
-      Count(metrics_->sip_fail_closed);
-      StartResponse(m, peer, 503, "Service Unavailable", out);
-      out->append("Retry-After: 1\r\n");
-      Count(metrics_->sip_answers[kAns5xx]);
-    }
-    FinishResponse(out);
-    transactions_.Insert(key, *out, now_ms);
-    return;
+      FinishResponse(out);
+      return;
+    default:
+      break;
   }
-
-  BuildCall(m, peer, now_ms, &call_);
-  const Decision& d = engine_->Assess(call_);
-  const Evidence& ev = engine_->evidence();
-  Count(metrics_->screened);
-  Count(metrics_->actions[static_cast<int>(d.action)]);
-  if (ev.emergency) Count(metrics_->emergency);
-
-  const auto& a = serve_.answers;
-  if (d.action == Action::kBlock) {
-    int code = a.block_code;
-    StartResponse(m, peer, code, BlockReason(code), out);
-    if (a.reason_header) {
-      out->append("Reason: SIP;cause=" + std::to_string(code) + ";text=\"");
-      out->append(a.block_text);
+  if (action == Action::kBlock) {
+    StartResponse(m, peer, a.code, BlockReason(a.code), out);
+    if (cfg.reason_header) {
+      out->append("Reason: SIP;cause=");
+      out->append(std::to_string(a.code));
+      out->append(";text=\"");
+      out->append(cfg.block_text);
       out->append("\"\r\n");
     }
-    if (!a.redress_url.empty()) {
+    if (!cfg.redress_url.empty()) {
       out->append("Call-Info: <");
-      out->append(a.redress_url);
+      out->append(cfg.redress_url);
       out->append(">;purpose=info\r\n");
     }
-    Count(metrics_->sip_answers[kAnsBlock]);
   } else {
     StartResponse(m, peer, 302, "Moved Temporarily", out);
     out->append("Contact: <");
     out->append(m.request_uri);
-    bool labelled = d.action == Action::kLabel || d.action == Action::kWarn;
-    if (labelled && a.verstat && m.ruri.IsSip() && m.ruri.headers.empty()) {
+    bool labelled = action == Action::kLabel || action == Action::kWarn;
+    if (labelled && cfg.verstat && m.ruri.IsSip() && m.ruri.headers.empty()) {
       // The caller's identity with a verstat-style parameter, as a header of the Contact URI
       // (RFC 3261 §19.1.1): a proxy that follows the redirect puts it on the new INVITE.
-      scratch_.assign("<");
+      std::string pai = "<";
       const Uri& who = m.pai_count > 0 ? m.pai[0].uri : m.from.uri;
-      scratch_.append(who.text);
-      scratch_.append(";");
-      scratch_.append(a.verstat_param);
-      scratch_.append("=");
-      scratch_.append(d.action == Action::kWarn ? a.warn_value : a.label_value);
-      scratch_.append(">");
+      pai.append(who.text);
+      pai.append(";");
+      pai.append(cfg.verstat_param);
+      pai.append("=");
+      pai.append(action == Action::kWarn ? cfg.warn_value : cfg.label_value);
+      pai.append(">");
       out->append("?P-Asserted-Identity=");
-      AppendUriEscaped(scratch_, out);
+      AppendUriEscaped(pai, out);
     }
     out->append(">\r\n");
-    Count(metrics_->sip_answers[labelled ? kAns302Label : kAns302Allow]);
   }
-  if (a.x_headers) {
+  if (cfg.x_headers) {
     out->append("X-Callguard-Action: ");
-    out->append(ToString(d.action));
+    out->append(ToString(action));
     out->append("\r\nX-Callguard-Score: ");
-    AppendDecimal(d.score, out);
+    AppendDecimal(a.score, out);
     out->append("\r\n");
-    if (ev.size() > 0) {
+    if (a.reason != nullptr) {
       out->append("X-Callguard-Reason: ");
-      out->append(ev[0].code);
+      out->append(a.reason_code());
       out->append("\r\n");
     }
   }
   FinishResponse(out);
-  transactions_.Insert(key, *out, now_ms);
 }
 
-void Screener::Handle(const char* data, size_t size, const Peer& peer, bool datagram,
-                      int64_t rx_ns, std::string* out) {
+void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, std::string* out) {
+  int64_t now_ns = NowRealtimeNs();
+  int64_t now_ms = now_ns / 1000000;
+  uint64_t key = TransactionKey(m);
+  if (const CachedAnswer* cached = transactions_.Find(key, now_ms)) {
+    Count(metrics_->sip_retransmissions);
+    WriteAnswer(m, peer, *cached, out);
+    return;
+  }
+  CachedAnswer a;
+  if (!m.ruri.IsSip() && !m.ruri.IsTel()) {
+    a.kind = kUnsupportedScheme;
+    a.code = 416;
+    Count(metrics_->sip_answers[kAns4xx]);
+  } else if (rx_ns > 0 && now_ns - rx_ns > static_cast<int64_t>(serve_.deadline_ms * 1e6)) {
+    // Deadline: a request that waited too long (the engine was busy: a snapshot, a burst) is
+    // let through unscreened, or refused with 503 when fail_open is off.
+    if (serve_.fail_open) {
+      a.kind = kFailOpen;
+      a.code = 302;
+      Count(metrics_->sip_fail_open);
+      Count(metrics_->sip_answers[kAns302Allow]);
+    } else {
+      a.kind = kFailClosed;
+      a.code = 503;
+      Count(metrics_->sip_fail_closed);
+      Count(metrics_->sip_answers[kAns5xx]);
+    }
+  } else {
+    BuildCall(m, peer, now_ms, &call_);
+    const Decision& d = engine_->Assess(call_);
+    const Evidence& ev = engine_->evidence();
+    Count(metrics_->screened);
+    Count(metrics_->actions[static_cast<int>(d.action)]);
+    if (ev.emergency) Count(metrics_->emergency);
+    a.kind = kScreened;
+    a.action = static_cast<uint8_t>(d.action);
+    a.score = d.score;
+    a.code = d.action == Action::kBlock ? static_cast<uint16_t>(serve_.answers.block_code) : 302;
+    if (ev.size() > 0) {
+      a.reason = ev[0].code.data();
+      a.reason_len = static_cast<uint16_t>(ev[0].code.size());
+    }
+    bool labelled = d.action == Action::kLabel || d.action == Action::kWarn;
+    Count(metrics_->sip_answers[d.action == Action::kBlock ? kAnsBlock
+                                : labelled                 ? kAns302Label
+                                                           : kAns302Allow]);
+  }
+  transactions_.Insert(key, a, now_ms);
+  WriteAnswer(m, peer, a, out);
+}
+
+void Screener::Handle(const char* data, size_t size, const Peer& peer, bool datagram, int64_t rx_ns,
+                      std::string* out) {
   out->clear();
   Count(metrics_->sip_received);
   Message m;

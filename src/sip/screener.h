@@ -12,10 +12,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "api/metrics.h"
 #include "callguard/call.h"
@@ -23,6 +21,7 @@
 #include "core/number.h"
 #include "engine/engine.h"
 #include "sip/message.h"
+#include "sip/transaction_cache.h"
 
 namespace callguard::sip {
 
@@ -32,28 +31,6 @@ struct Peer {
   char ip_text[46] = {};
   uint16_t port = 0;
   bool tcp = false;
-};
-
-// Answers of recent INVITE transactions, so that a retransmission (same Call-ID, CSeq, top Via
-// branch and From tag) is answered identically without being scored twice. Entries expire after
-// the transaction TTL (64*T1 = 32 s by default); the oldest go first when the cache is full.
-class TransactionCache {
- public:
-  TransactionCache(int64_t ttl_ms, size_t capacity) : ttl_ms_(ttl_ms), capacity_(capacity) {}
-  const std::string* Find(uint64_t key, int64_t now_ms);
-  void Insert(uint64_t key, std::string answer, int64_t now_ms);
-  size_t size() const { return map_.size(); }
-
- private:
-  void Expire(int64_t now_ms);
-  struct Entry {
-    std::string answer;
-    int64_t expires_ms;
-  };
-  int64_t ttl_ms_;
-  size_t capacity_;
-  std::unordered_map<uint64_t, Entry> map_;
-  std::deque<std::pair<int64_t, uint64_t>> order_;  // (expiry, key), oldest first
 };
 
 class Screener {
@@ -72,6 +49,9 @@ class Screener {
 
  private:
   void HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, std::string* out);
+  // Writes the answer to an INVITE from its decision (also for retransmissions).
+  void WriteAnswer(const Message& m, const Peer& peer, const CachedAnswer& a,
+                   std::string* out) const;
   void BuildCall(const Message& m, const Peer& peer, int64_t now_ms, Call* call);
   // The answer's first lines: status line, Via (with received/rport), From, To (with a tag),
   // Call-ID, CSeq. Headers and the final CRLF are appended by the caller.

@@ -9,22 +9,8 @@ set -uo pipefail
 CG=$(realpath "$1")
 SRC=$(realpath "$2")
 SIPP="$SRC/tests/integration/sipp"
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-fail() {
-  echo "FAIL $*"
-  fails=$((fails + 1))
-}
-for tool in kamailio sipp python3; do
-  command -v $tool >/dev/null || { echo "FAIL $tool is not installed (make deps)"; exit 1; }
-done
+source "$SRC/tests/integration/lib.sh"
+require kamailio sipp python3 curl
 
 read -r KPORT UASPORT HTTPPORT CGPORT < <(python3 -c '
 import socket

@@ -7,26 +7,9 @@
 set -uo pipefail
 CG=$(realpath "$1")
 SRC=$(realpath "$2")
-T=$(mktemp -d)
+source "$SRC/tests/integration/lib.sh"
 PID=""
-cleanup() {
-  [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-ok() { echo "ok   $*"; }
-fail() {
-  echo "FAIL $*"
-  fails=$((fails + 1))
-}
-check() { # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else fail "$what"; fi
-}
-
-command -v sipp >/dev/null || { echo "FAIL sipp (Debian sip-tester) is not installed"; exit 1; }
+require sipp curl python3
 
 # A copy of the shipped configuration, so that the test can edit its lists.
 cp -r "$SRC/config" "$T/config"
@@ -52,6 +35,7 @@ EOF
 start() {
   "$CG" serve --config "$T/config/callguard.yaml" >"$T/out.log" 2>"$T/err.log" &
   PID=$!
+  PIDS+=($PID)
   for _ in $(seq 100); do
     grep -q '^watching spool' "$T/out.log" 2>/dev/null && break
     sleep 0.1

@@ -6,8 +6,8 @@
 
 #include <cstring>
 #include <fstream>
-#include <memory>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -16,7 +16,9 @@
 namespace callguard::sip {
 namespace {
 
-std::string TortureDir() { return std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/"; }
+std::string TortureDir() {
+  return std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/";
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -42,32 +44,59 @@ ParseError ParseExact(const std::string& bytes, Message* m, bool datagram = true
 const std::map<std::string, ParseError>& Expected() {
   static const std::map<std::string, ParseError> k = {
       // §3.1.1: valid, must parse.
-      {"wsinv", ParseError::kNone}, {"intmeth", ParseError::kNone}, {"esc01", ParseError::kNone},
-      {"escnull", ParseError::kNone}, {"esc02", ParseError::kNone}, {"lwsdisp", ParseError::kNone},
-      {"longreq", ParseError::kNone}, {"dblreq", ParseError::kNone}, {"semiuri", ParseError::kNone},
-      {"transports", ParseError::kNone}, {"mpart01", ParseError::kNone},
-      {"unreason", ParseError::kNone}, {"noreason", ParseError::kNone},
+      {"wsinv", ParseError::kNone},
+      {"intmeth", ParseError::kNone},
+      {"esc01", ParseError::kNone},
+      {"escnull", ParseError::kNone},
+      {"esc02", ParseError::kNone},
+      {"lwsdisp", ParseError::kNone},
+      {"longreq", ParseError::kNone},
+      {"dblreq", ParseError::kNone},
+      {"semiuri", ParseError::kNone},
+      {"transports", ParseError::kNone},
+      {"mpart01", ParseError::kNone},
+      {"unreason", ParseError::kNone},
+      {"noreason", ParseError::kNone},
       // §3.1.2: malformed.
-      {"badinv01", ParseError::kHeader}, {"clerr", ParseError::kContentLength},
-      {"ncl", ParseError::kContentLength}, {"scalar02", ParseError::kScalarRange},
-      {"scalarlg", ParseError::kScalarRange}, {"quotbal", ParseError::kHeader},
-      {"ltgtruri", ParseError::kStartLine}, {"lwsruri", ParseError::kStartLine},
-      {"lwsstart", ParseError::kStartLine}, {"trws", ParseError::kStartLine},
-      {"escruri", ParseError::kStartLine}, {"badvers", ParseError::kVersion},
-      {"mismatch01", ParseError::kCSeqMismatch}, {"mismatch02", ParseError::kCSeqMismatch},
+      {"badinv01", ParseError::kHeader},
+      {"clerr", ParseError::kContentLength},
+      {"ncl", ParseError::kContentLength},
+      {"scalar02", ParseError::kScalarRange},
+      {"scalarlg", ParseError::kScalarRange},
+      {"quotbal", ParseError::kHeader},
+      {"ltgtruri", ParseError::kStartLine},
+      {"lwsruri", ParseError::kStartLine},
+      {"lwsstart", ParseError::kStartLine},
+      {"trws", ParseError::kStartLine},
+      {"escruri", ParseError::kStartLine},
+      {"badvers", ParseError::kVersion},
+      {"mismatch01", ParseError::kCSeqMismatch},
+      {"mismatch02", ParseError::kCSeqMismatch},
       {"bigcode", ParseError::kStartLine},
       // §3.1.2.12-15: a liberal element may accept these; we do (screening needs no Date, and
       // the intent of the To/From/Contact is clear).
-      {"baddate", ParseError::kNone}, {"regbadct", ParseError::kNone},
-      {"badaspec", ParseError::kNone}, {"baddn", ParseError::kNone},
+      {"baddate", ParseError::kNone},
+      {"regbadct", ParseError::kNone},
+      {"badaspec", ParseError::kNone},
+      {"baddn", ParseError::kNone},
       // §3.2-3.4: syntactically fine, except the application-layer ones the parser itself
       // must catch (missing and doubled headers, conflicting lengths).
-      {"badbranch", ParseError::kNone}, {"insuf", ParseError::kMissingHeader},
-      {"unkscm", ParseError::kNone}, {"novelsc", ParseError::kNone}, {"unksm2", ParseError::kNone},
-      {"bext01", ParseError::kNone}, {"invut", ParseError::kNone}, {"regaut01", ParseError::kNone},
-      {"multi01", ParseError::kDuplicateHeader}, {"mcl01", ParseError::kContentLength},
-      {"bcast", ParseError::kNone}, {"zeromf", ParseError::kNone}, {"cparam01", ParseError::kNone},
-      {"cparam02", ParseError::kNone}, {"regescrt", ParseError::kNone}, {"sdp01", ParseError::kNone},
+      {"badbranch", ParseError::kNone},
+      {"insuf", ParseError::kMissingHeader},
+      {"unkscm", ParseError::kNone},
+      {"novelsc", ParseError::kNone},
+      {"unksm2", ParseError::kNone},
+      {"bext01", ParseError::kNone},
+      {"invut", ParseError::kNone},
+      {"regaut01", ParseError::kNone},
+      {"multi01", ParseError::kDuplicateHeader},
+      {"mcl01", ParseError::kContentLength},
+      {"bcast", ParseError::kNone},
+      {"zeromf", ParseError::kNone},
+      {"cparam01", ParseError::kNone},
+      {"cparam02", ParseError::kNone},
+      {"regescrt", ParseError::kNone},
+      {"sdp01", ParseError::kNone},
       {"inv2543", ParseError::kNone},
   };
   return k;
@@ -221,7 +250,8 @@ const char kInvite[] =
     "CSeq: 1 INVITE\r\n"
     "Max-Forwards: 69\r\n"
     "P-Asserted-Identity: <sip:+85512345678@gw.example.net;user=phone>, <tel:+85512345678>\r\n"
-    "Identity: eyJhbGciOiJFUzI1NiJ9.eyJ9.c2ln;info=<https://cert.example.org/a.pem>;alg=ES256;ppt=shaken\r\n"
+    "Identity: "
+    "eyJhbGciOiJFUzI1NiJ9.eyJ9.c2ln;info=<https://cert.example.org/a.pem>;alg=ES256;ppt=shaken\r\n"
     "Resource-Priority: ets.0\r\n"
     "Priority: emergency\r\n"
     "m: <sip:caller@10.0.0.1:5060>\r\n"

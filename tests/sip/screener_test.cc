@@ -18,9 +18,9 @@ int64_t NowNs() {
 }
 
 std::string ReadTorture(const std::string& name) {
-  std::ifstream in(std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/" + name +
-                       ".dat",
-                   std::ios::binary);
+  std::ifstream in(
+      std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/" + name + ".dat",
+      std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -83,7 +83,8 @@ TEST_F(ScreenerTest, AllowedCallIsRedirectedToTheOriginalRequestUri) {
 }
 
 TEST_F(ScreenerTest, SpoofedPoliceNumberFromAbroadIsBlockedWithReason) {
-  std::string a = Send(Invite("110", "13900139000", "b1", "X-Callguard-Ingress: international\r\n"));
+  std::string a =
+      Send(Invite("110", "13900139000", "b1", "X-Callguard-Ingress: international\r\n"));
   EXPECT_EQ(Code(a), 603) << a;
   EXPECT_NE(a.find("Reason: SIP;cause=603;text=\"Network Blocked\"\r\n"), std::string::npos);
   EXPECT_NE(a.find("X-Callguard-Action: block\r\n"), std::string::npos);
@@ -105,8 +106,8 @@ TEST_F(ScreenerTest, BlockCodeAndRedressUrlAreConfigurable) {
 
 TEST_F(ScreenerTest, LabelledCallCarriesVerstatInTheContactHeaders) {
   Make("version: 1\npolicy:\n  thresholds: {label: 0.01, warn: 0.9999, block: 0.99999}\n");
-  std::string a = Send(Invite("13800138000", "13900139000", "l1",
-                              "X-Callguard-Ingress: international\r\n"));
+  std::string a =
+      Send(Invite("13800138000", "13900139000", "l1", "X-Callguard-Ingress: international\r\n"));
   EXPECT_EQ(Code(a), 302) << a;
   EXPECT_NE(a.find("X-Callguard-Action: label\r\n"), std::string::npos) << a;
   EXPECT_NE(a.find("?P-Asserted-Identity=%3Csip:13800138000%40gw.example.net%3Bverstat%3D"
@@ -181,20 +182,57 @@ TEST_F(ScreenerTest, OtherMethods) {
 TEST_F(ScreenerTest, Rfc4475Answers) {
   const std::pair<const char*, int> kWant[] = {
       // Valid INVITEs are screened (302); REGISTER and other methods get 405.
-      {"wsinv", 302}, {"intmeth", 405}, {"esc01", 302}, {"escnull", 405}, {"esc02", 405},
-      {"lwsdisp", 200}, {"longreq", 302}, {"dblreq", 405}, {"semiuri", 200},
-      {"transports", 200}, {"mpart01", 405}, {"unreason", 0}, {"noreason", 0},
+      {"wsinv", 302},
+      {"intmeth", 405},
+      {"esc01", 302},
+      {"escnull", 405},
+      {"esc02", 405},
+      {"lwsdisp", 200},
+      {"longreq", 302},
+      {"dblreq", 405},
+      {"semiuri", 200},
+      {"transports", 200},
+      {"mpart01", 405},
+      {"unreason", 0},
+      {"noreason", 0},
       // Malformed: 400 (505 for the version), responses dropped.
-      {"badinv01", 400}, {"clerr", 400}, {"ncl", 400}, {"scalar02", 400}, {"scalarlg", 0},
-      {"quotbal", 400}, {"ltgtruri", 400}, {"lwsruri", 400}, {"lwsstart", 400}, {"trws", 400},
-      {"escruri", 400}, {"badvers", 505}, {"mismatch01", 400}, {"mismatch02", 400},
+      {"badinv01", 400},
+      {"clerr", 400},
+      {"ncl", 400},
+      {"scalar02", 400},
+      {"scalarlg", 0},
+      {"quotbal", 400},
+      {"ltgtruri", 400},
+      {"lwsruri", 400},
+      {"lwsstart", 400},
+      {"trws", 400},
+      {"escruri", 400},
+      {"badvers", 505},
+      {"mismatch01", 400},
+      {"mismatch02", 400},
       {"bigcode", 0},
       // Liberal acceptance.
-      {"baddate", 302}, {"regbadct", 405}, {"badaspec", 200}, {"baddn", 200},
-      {"badbranch", 200}, {"insuf", 0}, {"unkscm", 200}, {"novelsc", 200}, {"unksm2", 405},
-      {"bext01", 200}, {"invut", 302}, {"regaut01", 405}, {"multi01", 400}, {"mcl01", 400},
-      {"bcast", 0}, {"zeromf", 200}, {"cparam01", 405}, {"cparam02", 405}, {"regescrt", 405},
-      {"sdp01", 302}, {"inv2543", 302},
+      {"baddate", 302},
+      {"regbadct", 405},
+      {"badaspec", 200},
+      {"baddn", 200},
+      {"badbranch", 200},
+      {"insuf", 0},
+      {"unkscm", 200},
+      {"novelsc", 200},
+      {"unksm2", 405},
+      {"bext01", 200},
+      {"invut", 302},
+      {"regaut01", 405},
+      {"multi01", 400},
+      {"mcl01", 400},
+      {"bcast", 0},
+      {"zeromf", 200},
+      {"cparam01", 405},
+      {"cparam02", 405},
+      {"regescrt", 405},
+      {"sdp01", 302},
+      {"inv2543", 302},
   };
   ASSERT_EQ(std::size(kWant), 49u);
   for (const auto& [name, code] : kWant) {
