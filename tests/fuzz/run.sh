@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT
   -I"$SRC/src" -I"$SRC/include" "$SRC/tests/fuzz/sip_parser_fuzz.cc" "$SRC/src/sip/message.cc" \
   "$SRC/src/sip/uri.cc" -o "$T/sip_parser_fuzz"
 mkdir -p "$T/corpus"
-cp "$SRC"/../shared/testdata/rfc4475/*.dat "$T/corpus/" 2>/dev/null || true
+cp "$SRC"/tests/data/rfc4475/*.dat "$T/corpus/"
 cp "$SRC"/tests/fuzz/seeds/* "$T/corpus/" 2>/dev/null || true
 cd "$T"
 ./sip_parser_fuzz -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 -max_len=70000 \

@@ -1,5 +1,5 @@
 // The SIP parser against the 49 RFC 4475 torture messages (exact bytes from
-// ../shared/testdata/rfc4475) and hand-written cases for what screening reads.
+// tests/data/rfc4475, copied from the shared test data) and hand-written cases for screening.
 #include "sip/message.h"
 
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ namespace callguard::sip {
 namespace {
 
 std::string TortureDir() {
-  return std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/";
+  return std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/rfc4475/";
 }
 
 std::string ReadFile(const std::string& path) {

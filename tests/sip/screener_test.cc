@@ -19,7 +19,7 @@ int64_t NowNs() {
 
 std::string ReadTorture(const std::string& name) {
   std::ifstream in(
-      std::string(CALLGUARD_SOURCE_DIR) + "/../shared/testdata/rfc4475/" + name + ".dat",
+      std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/rfc4475/" + name + ".dat",
       std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
