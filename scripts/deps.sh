@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   libphonenumber-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
-  libcpp-httplib-dev
+  libcpp-httplib-dev libssl-dev
   # integration tests: real SIP peers, HTTP client, the libFuzzer toolchain
   sip-tester kamailio kamailio-utils-modules kamailio-json-modules curl python3
   clang libclang-rt-14-dev

@@ -9,5 +9,6 @@ int RunStateReset(int argc, char** argv);
 int RunSimulate(int argc, char** argv);
 int RunEval(int argc, char** argv);
 int RunServe(int argc, char** argv);
+int RunShaken(int argc, char** argv);
 
 }  // namespace callguard

@@ -1,0 +1,78 @@
+// STI certificates (ATIS-1000080, RFC 8226) and the trust list they must chain to, over OpenSSL.
+//
+// A Certificate holds the leaf (the service provider's certificate, whose key signs PASSporTs)
+// and any intermediates that came with it in the same PEM, plus what verification needs from
+// it: whether the key is EC P-256, and the Service Provider Code from its TNAuthList extension
+// (OID 1.3.6.1.5.5.7.1.26, a DER SEQUENCE OF TNEntry; an SPC is [0] EXPLICIT IA5String).
+// Immutable once loaded; share it between threads freely. TrustStore: the configured STI-CA
+// certificates; Verify() is thread-safe.
+#pragma once
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "callguard/status.h"
+
+namespace callguard::shaken {
+
+enum class TnAuthList { kAbsent, kMalformed, kNoSpc, kOk };
+
+class Certificate {
+ public:
+  // The first certificate in `pem` is the leaf; the rest are intermediates.
+  static Result<std::shared_ptr<const Certificate>> FromPem(std::string_view pem);
+  ~Certificate();
+  Certificate(const Certificate&) = delete;
+  Certificate& operator=(const Certificate&) = delete;
+
+  X509* leaf() const { return leaf_; }
+  STACK_OF(X509) * intermediates() const { return chain_; }
+  EVP_PKEY* key() const { return key_; }
+  bool is_p256() const { return p256_; }
+  TnAuthList tn_auth_list() const { return tn_auth_; }
+  const std::string& spc() const { return spc_; }
+  int64_t not_before() const { return not_before_; }
+  int64_t not_after() const { return not_after_; }
+  // Checks an ECDSA P-256 SHA-256 signature in JWS form (raw r||s, 64 bytes) over `data`.
+  bool VerifyEs256(std::string_view data, std::string_view raw_signature) const;
+
+ private:
+  Certificate() = default;
+  X509* leaf_ = nullptr;
+  STACK_OF(X509) * chain_ = nullptr;
+  EVP_PKEY* key_ = nullptr;  // owned by leaf_
+  bool p256_ = false;
+  TnAuthList tn_auth_ = TnAuthList::kAbsent;
+  std::string spc_;
+  int64_t not_before_ = 0;
+  int64_t not_after_ = 0;
+};
+
+class TrustStore {
+ public:
+  TrustStore();
+  ~TrustStore();
+  TrustStore(const TrustStore&) = delete;
+  TrustStore& operator=(const TrustStore&) = delete;
+  // Adds every certificate in `pem` as a trust anchor.
+  Status AddPem(std::string_view pem, const std::string& where);
+  Status AddFile(const std::string& path);
+  size_t size() const { return count_; }
+  // Verifies the certificate's chain to an anchor as of Unix time `at`. On failure *why says
+  // what OpenSSL found (expired, not yet valid, untrusted issuer...).
+  bool Verify(const Certificate& cert, int64_t at, std::string* why) const;
+
+ private:
+  X509_STORE* store_;
+  size_t count_ = 0;
+};
+
+// Signs `data` with an EC P-256 private key (PEM): the raw 64-byte r||s JWS signature.
+Result<std::string> SignEs256(std::string_view private_key_pem, std::string_view data);
+
+}  // namespace callguard::shaken
