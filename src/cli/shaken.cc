@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "shaken/base64url.h"
+#include "shaken/cert_cache.h"
 #include "shaken/certificate.h"
 #include "shaken/verifier.h"
 #include "sip/message.h"
@@ -35,6 +36,12 @@ options:
   --cert URL=PATH       use the certificate in PATH for x5u URL instead of fetching it (repeatable)
   --now SECONDS         verify as of this Unix time (default: now)
   --freshness SECONDS   allowed |now - iat| (default 60)
+  --tls-ca FILE         CA bundle for the HTTPS certificate servers (default: the system's)
+  --fetch-timeout SECS  connect/read timeout of a certificate fetch (default 2)
+  --allow-private-x5u   let x5u point at loopback/private addresses (tests only)
+
+Without a --cert pin for its x5u, the certificate is fetched over HTTPS (https only, port 443
+or 8443, at most 64 KiB, no redirects, never from private or local addresses).
 )";
 
 constexpr const char* kSignUsage =
@@ -82,8 +89,9 @@ std::string NewUuid() {
 }
 
 int Verify(int argc, char** argv) {
-  auto parsed =
-      Args::Parse(argc, argv, {"help"}, {"invite", "trust-anchor", "cert", "now", "freshness"});
+  auto parsed = Args::Parse(
+      argc, argv, {"help", "allow-private-x5u"},
+      {"invite", "trust-anchor", "cert", "now", "freshness", "tls-ca", "fetch-timeout"});
   if (!parsed.ok()) {
     fprintf(stderr, "callguard shaken verify: %s\n\n%s", parsed.status().ToString().c_str(),
             kVerifyUsage);
@@ -106,7 +114,11 @@ int Verify(int argc, char** argv) {
       return 1;
     }
   }
-  shaken::PinnedCertificates pins;
+  shaken::FetchPolicy fetch;
+  fetch.allow_private = a.Flag("allow-private-x5u");
+  fetch.tls_ca_file = a.Get("tls-ca");
+  if (a.Has("fetch-timeout")) fetch.timeout_s = std::atof(a.Get("fetch-timeout").c_str());
+  shaken::CertCache pins(fetch, /*background=*/false);
   for (const auto& spec : a.All("cert")) {
     size_t eq = spec.rfind('=');
     std::string pem;

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `callguard shaken sign|verify` end to end, with the certificate fetched for real from a local
+# HTTPS server on loopback (a test CA made here), serving a good certificate, a slow one, a 404,
+# an oversized body and a body that is not PEM.
+# Usage: shaken_test.sh CALLGUARD SOURCE_DIR
+set -uo pipefail
+CG=$(realpath "$1")
+SRC=$(realpath "$2")
+source "$SRC/tests/integration/lib.sh"
+require openssl python3
+K="$SRC/tests/data/shaken/asterisk"
+
+# A TLS CA and a server certificate for 127.0.0.1 (the HTTPS side, not the STI PKI).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-tls-ca \
+  -keyout "$T/tls-ca.key" -out "$T/tls-ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$T/srv.key" -out "$T/srv.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/san.ext"
+openssl x509 -req -in "$T/srv.csr" -CA "$T/tls-ca.pem" -CAkey "$T/tls-ca.key" -CAcreateserial \
+  -days 2 -extfile "$T/san.ext" -out "$T/srv.pem" 2>/dev/null
+mkdir -p "$T/www"
+cp "$K/SPAST1-cert.pem" "$T/www/sp1.pem"
+head -c 1048576 /dev/zero | tr '\0' 'A' >"$T/www/big.pem"
+echo "this is not a certificate" >"$T/www/garbage.pem"
+
+PORT=8443  # the x5u policy allows 443 and 8443 only
+python3 - "$T/www" "$T/srv.pem" "$T/srv.key" "$PORT" >"$T/https.log" 2>&1 <<'EOF' &
+import http.server, ssl, sys, time, os
+root, cert, key, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/slow.pem":
+            time.sleep(5)
+        name = os.path.join(root, os.path.basename(self.path))
+        if self.path == "/slow.pem":
+            name = os.path.join(root, "sp1.pem")
+        if not os.path.exists(name):
+            self.send_response(404); self.end_headers(); return
+        body = open(name, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-pem-file")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=60")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print("ready", flush=True)
+srv.serve_forever()
+EOF
+PIDS+=($!)
+for _ in $(seq 50); do grep -q ready "$T/https.log" && break; sleep 0.1; done
+grep -q ready "$T/https.log" || { echo "FAIL the HTTPS server did not start"; cat "$T/https.log"; exit 1; }
+
+invite() { # identity-header-value -> writes $T/inv.sip
+  printf 'INVITE sip:+18005553434@example.org;user=phone SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\nFrom: <sip:+18005551212@example.net;user=phone>;tag=1\nTo: <sip:+18005553434@example.org;user=phone>\nCall-ID: shaken-test\nCSeq: 1 INVITE\nIdentity: %s\nContent-Length: 0\n\n' "$1" >"$T/inv.sip"
+}
+sign() { # path
+  "$CG" shaken sign --key "$K/SPAST1-key.pem" --x5u "https://127.0.0.1:$PORT/$1" --attest A \
+    --orig +18005551212 --dest +18005553434
+}
+verify() { # extra args...
+  "$CG" shaken verify --invite "$T/inv.sip" --trust-anchor "$K/astdev-ca.crt" --tls-ca "$T/tls-ca.pem" \
+    --allow-private-x5u --fetch-timeout 1 "$@"
+}
+expect() { # description json-fragment... (all must appear)
+  local what=$1 out=$2
+  shift 2
+  for frag in "$@"; do
+    if ! grep -qF -- "$frag" <<<"$out"; then
+      fail "$what: no $frag in $out"
+      return
+    fi
+  done
+  ok "$what"
+}
+
+id=$(sign sp1.pem)
+check "sign prints token;info=<x5u>;alg=ES256;ppt=shaken" \
+  grep -q ";info=<https://127.0.0.1:$PORT/sp1.pem>;alg=ES256;ppt=shaken$" <<<"$id"
+invite "$id"
+out=$(verify)
+expect "fetched over HTTPS, verified: pass" "$out" '"result":"pass"' '"sip_code":null' \
+  '"verstat":"TN-Validation-Passed"' '"attest":"A"'
+out=$("$CG" shaken verify --invite "$T/inv.sip" --trust-anchor "$K/astdev-ca.crt" \
+  --tls-ca "$T/tls-ca.pem" --fetch-timeout 1)
+expect "without --allow-private-x5u a loopback x5u is refused" "$out" '"sip_code":436' 'private or local'
+out=$("$CG" shaken verify --invite "$T/inv.sip" --trust-anchor "$K/astdev-ca.crt" \
+  --allow-private-x5u --fetch-timeout 1)
+expect "a server certificate from an unknown TLS CA is refused" "$out" '"sip_code":436' 'fetch failed'
+out=$(verify --cert "https://127.0.0.1:$PORT/sp1.pem=$K/SPAST2-cert.pem")
+expect "--cert pins the URL (another SP's certificate: bad signature)" "$out" '"sip_code":438'
+out=$(verify --trust-anchor "$K/astdev-ca-expired.crt" --cert "https://127.0.0.1:$PORT/sp1.pem=$K/SPAST1-caexp-cert.pem")
+expect "certificate from the expired CA: 437" "$out" '"sip_code":437' 'not trusted'
+for case in "missing.pem:HTTP 404" "big.pem:larger than" "garbage.pem:not a PEM" "slow.pem:fetch failed"; do
+  path=${case%%:*}
+  want=${case#*:}
+  invite "$(sign "$path")"
+  start=$(date +%s%N)
+  out=$(verify)
+  ms=$((($(date +%s%N) - start) / 1000000))
+  expect "x5u $path: 436 ($want) in ${ms} ms" "$out" '"sip_code":436' "$want"
+done
+[ "$ms" -lt 4000 ] && ok "the slow server was given up after the timeout" ||
+  fail "the slow server held verification for $ms ms"
+invite "$id"
+out=$(verify --now $(($(date +%s) + 3600)))
+expect "an hour later the same INVITE is stale: 403" "$out" '"sip_code":403' '"reason":"Stale Date"'
+printf 'garbage\n' >"$T/inv.sip"
+out=$(verify)
+expect "not a SIP request: a JSON answer, exit 0" "$out" '"result":"fail"' '"sip_code":400'
+
+echo
+if [ $fails -ne 0 ]; then
+  echo "shaken_test: $fails failure(s)"
+  exit 1
+fi
+echo "shaken_test: all checks passed"
