@@ -79,6 +79,10 @@ enum class Attestation : uint8_t { kNone = 0, kA, kB, kC };
 
 enum class Label : uint8_t { kUnknown = 0, kScam, kLegit };
 
+// What STIR/SHAKEN verification said at set-up. Call records carry only `attestation` (of a
+// verified Identity), so batch scoring sees kUnknown; live screening sets the rest.
+enum class ShakenStatus : uint8_t { kUnknown = 0, kNone, kPassed, kFailed };
+
 // An IP address in network byte order; IPv4 is stored v4-mapped (::ffff:a.b.c.d).
 struct IpAddress {
   uint8_t bytes[16] = {};
@@ -100,6 +104,7 @@ struct Call {
   std::string origin_country;  // ISO 3166-1 alpha-2, upper case, or empty
   IpAddress origin_ip;
   Attestation attestation = Attestation::kNone;
+  ShakenStatus shaken = ShakenStatus::kUnknown;
   bool priority = false;  // emergency or priority call (SIP Resource-Priority): never blocked
   std::string imei;
   std::string cell;

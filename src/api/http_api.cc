@@ -75,8 +75,7 @@ void HttpApi::Routes() {
               GetString(j, "origin_country", &r.origin_country, res) &&
               GetString(j, "origin_ip", &r.origin_ip, res) &&
               GetString(j, "start_time", &start, res);
-    std::string identity;
-    ok = ok && GetString(j, "identity", &identity, res);  // accepted; verified by the SHAKEN issue
+    ok = ok && GetString(j, "identity", &r.identity, res);  // verified when SHAKEN is on
     if (!ok) {
       svc->metrics().http_bad_requests.fetch_add(1);
       return;

@@ -145,6 +145,8 @@ std::string Metrics::Prometheus() const {
            {"allow", "label", "warn", "block"}, actions);
   counter("callguard_emergency_calls_total", "emergency or priority calls (never blocked)",
           emergency);
+  labelled("callguard_shaken_verifications_total", "STIR/SHAKEN verification outcomes of INVITEs",
+           "verstat", {"TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"}, shaken);
   counter("callguard_http_screen_total", "POST /v1/screen requests", http_screen);
   counter("callguard_http_screen_fail_open_total", "HTTP screenings answered fail-open",
           http_screen_fail_open);

@@ -55,6 +55,7 @@ struct Metrics {
   Counter screened{0};
   Counter actions[4] = {};  // allow, label, warn, block
   Counter emergency{0};     // emergency/priority calls (never blocked)
+  Counter shaken[3] = {};   // STIR/SHAKEN verification: passed, failed, none
   // HTTP
   Counter http_screen{0};
   Counter http_screen_fail_open{0};

@@ -51,6 +51,7 @@ Status ParseInto(const YAML::Node& root, Config* cfg) {
   ingest.Finish();
 
   ParseServeConfig(top.Child("serve"), &cfg->serve);
+  ParseShakenConfig(top.Child("shaken"), cfg->base_dir, &cfg->shaken);
 
   top.Has("detectors");
   top.Child("detectors");  // marks the key known; detectors validate their own sections

@@ -44,6 +44,7 @@ struct Config {
   PolicyConfig policy;
   IngestConfig ingest;
   ServeConfig serve;
+  ShakenConfig shaken;
   YAML::Node detectors;  // parsed by the detectors
   std::string base_dir;  // directory of the config file: relative paths resolve against it
   std::string file;      // the file it came from, for messages ("" for defaults)

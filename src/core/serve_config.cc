@@ -95,4 +95,31 @@ void ParseServeConfig(ConfigNode n, ServeConfig* out) {
   n.Finish();
 }
 
+void ParseShakenConfig(ConfigNode n, const std::string& base_dir, ShakenConfig* out) {
+  out->verify = n.Bool("verify", true);
+  for (const auto& f : n.StringList("trust_anchors"))
+    out->trust_anchors.push_back(f.empty() || f[0] == '/' || base_dir.empty() ? f
+                                                                              : base_dir + "/" + f);
+  out->freshness_s = n.Int("freshness", 60, 1, 86400);
+  out->require_identity = n.Bool("require_identity", false);
+  out->reject_anonymous = n.Bool("reject_anonymous", false);
+  out->fetch_timeout_s = n.Duration("fetch_timeout", 2);
+  out->max_cert_bytes = n.Int("max_cert_bytes", 64 * 1024, 1024, 1 << 24);
+  out->tls_ca_file = n.String("tls_ca_file", "");
+  out->allow_private_x5u = n.Bool("allow_private_x5u", false);
+  out->cert_ttl_s = static_cast<int64_t>(n.Duration("cert_ttl", 3600));
+  out->cert_max_ttl_s = static_cast<int64_t>(n.Duration("cert_max_ttl", 86400));
+  out->cert_negative_ttl_s = static_cast<int64_t>(n.Duration("cert_negative_ttl", 60));
+  ConfigNode c = n.Child("codes");
+  out->code_bad_identity_info = static_cast<int>(c.Int("bad_identity_info", 436, 400, 699));
+  out->code_unsupported_credential =
+      static_cast<int>(c.Int("unsupported_credential", 437, 400, 699));
+  out->code_invalid_identity = static_cast<int>(c.Int("invalid_identity", 438, 400, 699));
+  out->code_stale_date = static_cast<int>(c.Int("stale_date", 403, 400, 699));
+  out->code_use_identity = static_cast<int>(c.Int("use_identity", 428, 400, 699));
+  out->code_anonymity_disallowed = static_cast<int>(c.Int("anonymity_disallowed", 433, 400, 699));
+  c.Finish();
+  n.Finish();
+}
+
 }  // namespace callguard

@@ -57,7 +57,25 @@ struct ServeConfig {
   SipAnswerConfig answers;
 };
 
+// STIR/SHAKEN verification in `serve` (and the defaults of `callguard shaken verify`).
+struct ShakenConfig {
+  bool verify = true;                      // verify Identity headers of screened INVITEs
+  std::vector<std::string> trust_anchors;  // STI-CA certificate files (PEM), resolved paths
+  int64_t freshness_s = 60;
+  bool require_identity = false;  // no usable Identity -> fail 428 (evidence, not an answer)
+  bool reject_anonymous = false;  // anonymous caller -> fail 433
+  double fetch_timeout_s = 2;
+  int64_t max_cert_bytes = 64 * 1024;
+  std::string tls_ca_file;         // CA bundle for HTTPS certificate servers ("" = system)
+  bool allow_private_x5u = false;  // tests only
+  int64_t cert_ttl_s = 3600, cert_max_ttl_s = 86400, cert_negative_ttl_s = 60;
+  // SIP codes per failure kind (peers differ).
+  int code_bad_identity_info = 436, code_unsupported_credential = 437, code_invalid_identity = 438,
+      code_stale_date = 403, code_use_identity = 428, code_anonymity_disallowed = 433;
+};
+
 void ParseServeConfig(ConfigNode node, ServeConfig* out);
+void ParseShakenConfig(ConfigNode node, const std::string& base_dir, ShakenConfig* out);
 
 // Parses "a.b.c.d/len" or "v6::/len" (a bare address is a host route).
 bool ParseCidr(std::string_view s, IpAddress* net, int* prefix_len);

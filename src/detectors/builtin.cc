@@ -4,6 +4,7 @@
 #include "detectors/behaviour/behaviour.h"
 #include "detectors/identity/identity.h"
 #include "detectors/lists/lists.h"
+#include "detectors/shaken/shaken.h"
 #include "detectors/thresholds/thresholds.h"
 #include "engine/engine.h"
 
@@ -17,12 +18,14 @@ Result<std::vector<std::unique_ptr<Detector>>> MakeBuiltinDetectors(const Config
   ConfigNode identity_node = root.Child("identity");
   ConfigNode behaviour_node = root.Child("behaviour");
   ConfigNode thresholds_node = root.Child("thresholds");
+  ConfigNode shaken_node = root.Child("shaken");
   root.Finish();
 
   auto lists_cfg = ListsDetector::ParseConfig(lists_node, cfg);
   auto identity_cfg = IdentityDetector::ParseConfig(identity_node, cfg);
   auto behaviour_cfg = BehaviourDetector::ParseConfig(behaviour_node);
   auto thresholds_cfg = ThresholdsDetector::ParseConfig(thresholds_node, cfg);
+  auto shaken_cfg = ShakenDetector::ParseConfig(shaken_node);
   CG_RETURN_IF_ERROR(errors.ToStatus(cfg.file));
 
   std::vector<std::unique_ptr<Detector>> out;
@@ -36,6 +39,7 @@ Result<std::vector<std::unique_ptr<Detector>>> MakeBuiltinDetectors(const Config
     if (!d.ok()) return d.status();
     out.push_back(std::move(d.value()));
   }
+  if (shaken_cfg.enabled) out.push_back(std::make_unique<ShakenDetector>(shaken_cfg));
   if (behaviour_cfg.enabled)
     out.push_back(std::make_unique<BehaviourDetector>(behaviour_cfg, state));
   if (thresholds_cfg.enabled) {

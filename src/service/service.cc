@@ -218,6 +218,7 @@ Status Service::Start() {
   AddFd(epoll_, signal_fd_, EPOLLIN);
   AddFd(epoll_, timer_fd_, EPOLLIN);
   for (const auto& url : cfg_.serve.sip) CG_RETURN_IF_ERROR(Listen(url));
+  CG_RETURN_IF_ERROR(StartShaken());
   const std::string& state = cfg_.serve.state;
   if (!state.empty()) {
     std::string path = cfg_.ResolvePath(state);
@@ -227,6 +228,37 @@ Status Service::Start() {
   last_snapshot_s_ = MonotonicS();
   metrics_.profiles.store(engine_->state_stats().profiles);
   ready_ = true;
+  return Status::Ok();
+}
+
+Status Service::StartShaken() {
+  const ShakenConfig& sc = cfg_.shaken;
+  if (!sc.verify) return Status::Ok();
+  if (sc.trust_anchors.empty()) {
+    fprintf(stderr, "callguard serve: STIR/SHAKEN verification off: no shaken.trust_anchors\n");
+    return Status::Ok();
+  }
+  trust_ = std::make_unique<shaken::TrustStore>();
+  for (const auto& f : sc.trust_anchors) CG_RETURN_IF_ERROR(trust_->AddFile(f));
+  shaken::FetchPolicy fp;
+  fp.timeout_s = sc.fetch_timeout_s;
+  fp.max_bytes = static_cast<size_t>(sc.max_cert_bytes);
+  fp.allow_private = sc.allow_private_x5u;
+  fp.tls_ca_file = sc.tls_ca_file;
+  fp.default_ttl_s = sc.cert_ttl_s;
+  fp.max_ttl_s = sc.cert_max_ttl_s;
+  fp.negative_ttl_s = sc.cert_negative_ttl_s;
+  certs_ = std::make_unique<shaken::CertCache>(fp, /*background=*/true);
+  shaken_policy_.freshness_s = sc.freshness_s;
+  shaken_policy_.require_identity = sc.require_identity;
+  shaken_policy_.reject_anonymous = sc.reject_anonymous;
+  shaken_policy_.codes.bad_identity_info = sc.code_bad_identity_info;
+  shaken_policy_.codes.unsupported_credential = sc.code_unsupported_credential;
+  shaken_policy_.codes.invalid_identity = sc.code_invalid_identity;
+  shaken_policy_.codes.stale_date = sc.code_stale_date;
+  shaken_policy_.codes.use_identity = sc.code_use_identity;
+  shaken_policy_.codes.anonymity_disallowed = sc.code_anonymity_disallowed;
+  screener_->EnableShaken(trust_.get(), certs_.get(), shaken_policy_);
   return Status::Ok();
 }
 
@@ -275,6 +307,25 @@ std::string Service::Screen(const ScreenRequest& req) {
         if (!r->origin_ip.empty()) ParseIp(r->origin_ip, &c.origin_ip);
         c.priority = r->priority;
         if (c.origin_ip.present) screener_->ApplyIngressRules(c.origin_ip, &c);
+        if (certs_ && !r->identity.empty()) {
+          shaken::VerifyRequest vr;
+          vr.identities = {r->identity};
+          vr.caller_tn = shaken::CanonicalTn(c.caller.e164.empty() ? r->caller : c.caller.e164);
+          vr.called_tn = shaken::CanonicalTn(c.callee.e164.empty() ? r->callee : c.callee.e164);
+          vr.now = c.start_ms / 1000;
+          shaken::VerifyResult v = shaken::Verify(vr, *trust_, *certs_, shaken_policy_);
+          if (v.outcome == shaken::VerifyResult::Outcome::kPass) {
+            c.shaken = ShakenStatus::kPassed;
+            c.attestation = v.attest == 'A'   ? Attestation::kA
+                            : v.attest == 'B' ? Attestation::kB
+                                              : Attestation::kC;
+          } else {
+            c.shaken = v.outcome == shaken::VerifyResult::Outcome::kFail &&
+                               v.sip_code != shaken_policy_.codes.use_identity
+                           ? ShakenStatus::kFailed
+                           : ShakenStatus::kNone;
+          }
+        }
         const Decision& d = engine_->Assess(c);
         metrics_.screened.fetch_add(1, std::memory_order_relaxed);
         metrics_.actions[static_cast<int>(d.action)].fetch_add(1, std::memory_order_relaxed);

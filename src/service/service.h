@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/subscribers.h"
 #include "engine/engine.h"
+#include "shaken/cert_cache.h"
 #include "sip/screener.h"
 
 namespace callguard {
@@ -40,6 +41,7 @@ struct ScreenRequest {
   std::string origin_country;
   std::string origin_ip;
   bool priority = false;
+  std::string identity;  // an Identity header value, verified when SHAKEN is on
 };
 
 class Service {
@@ -73,6 +75,7 @@ class Service {
   Service(const Config& cfg, std::shared_ptr<const Subscribers> subs);
   struct Conn;
   Status Listen(const std::string& url);
+  Status StartShaken();
   void OnUdp(int fd);
   void OnAccept(int fd);
   void OnTcpReadable(int fd);
@@ -104,6 +107,9 @@ class Service {
   std::atomic<bool> ready_{false};
   int64_t last_snapshot_s_ = 0;
   std::string out_;
+  std::unique_ptr<shaken::TrustStore> trust_;
+  std::unique_ptr<shaken::CertCache> certs_;
+  shaken::VerifyPolicy shaken_policy_;
   std::unique_ptr<Normaliser> http_normaliser_;  // used on the screening thread for HTTP calls
   Call http_call_;
 };

@@ -168,6 +168,13 @@ void Screener::StartResponse(const Message& m, const Peer& peer, int code, std::
 
 void Screener::FinishResponse(std::string* out) const { out->append("Content-Length: 0\r\n\r\n"); }
 
+void Screener::EnableShaken(const shaken::TrustStore* trust, shaken::CertificateSource* certs,
+                            const shaken::VerifyPolicy& policy) {
+  trust_ = trust;
+  certs_ = certs;
+  shaken_policy_ = policy;
+}
+
 void Screener::ApplyIngressRules(const IpAddress& source, Call* call) const {
   for (const auto& r : serve_.ingress_rules) {
     if (!r.Matches(source)) continue;
@@ -295,6 +302,13 @@ void Screener::WriteAnswer(const Message& m, const Peer& peer, const CachedAnswe
     }
     out->append(">\r\n");
   }
+  static constexpr std::string_view kVerstat[] = {"", "TN-Validation-Passed",
+                                                  "TN-Validation-Failed", "No-TN-Validation"};
+  if (cfg.x_headers && a.verstat > 0 && a.verstat < 4) {
+    out->append("X-Callguard-Verstat: ");
+    out->append(kVerstat[a.verstat]);
+    out->append("\r\n");
+  }
   if (cfg.x_headers) {
     out->append("X-Callguard-Action: ");
     out->append(ToString(action));
@@ -340,6 +354,30 @@ void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, s
     }
   } else {
     BuildCall(m, peer, now_ms, &call_);
+    if (certs_ != nullptr) {
+      shaken::RequestFromSip(m, &shaken_req_);
+      shaken_req_.now = now_ms / 1000;
+      shaken::VerifyResult v = shaken::Verify(shaken_req_, *trust_, *certs_, shaken_policy_);
+      bool missing = v.outcome == shaken::VerifyResult::Outcome::kNone ||
+                     v.sip_code == shaken_policy_.codes.use_identity ||
+                     v.sip_code == shaken_policy_.codes.anonymity_disallowed;
+      if (v.outcome == shaken::VerifyResult::Outcome::kPass) {
+        call_.shaken = ShakenStatus::kPassed;
+        call_.attestation = v.attest == 'A'   ? Attestation::kA
+                            : v.attest == 'B' ? Attestation::kB
+                                              : Attestation::kC;
+        a.verstat = 1;
+        Count(metrics_->shaken[0]);
+      } else if (missing) {
+        call_.shaken = ShakenStatus::kNone;
+        a.verstat = 3;
+        Count(metrics_->shaken[2]);
+      } else {
+        call_.shaken = ShakenStatus::kFailed;
+        a.verstat = 2;
+        Count(metrics_->shaken[1]);
+      }
+    }
     const Decision& d = engine_->Assess(call_);
     const Evidence& ev = engine_->evidence();
     Count(metrics_->screened);

@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/number.h"
 #include "engine/engine.h"
+#include "shaken/verifier.h"
 #include "sip/message.h"
 #include "sip/transaction_cache.h"
 
@@ -42,6 +43,11 @@ class Screener {
   void Handle(const char* data, size_t size, const Peer& peer, bool datagram, int64_t rx_ns,
               std::string* out);
 
+  // Turns on STIR/SHAKEN verification of each INVITE's Identity headers; the outcome becomes
+  // evidence (the shaken detector) and X-Callguard-Verstat on the answer. Both must outlive
+  // the screener; `certs` must be thread-safe (a background-fetching cache).
+  void EnableShaken(const shaken::TrustStore* trust, shaken::CertificateSource* certs,
+                    const shaken::VerifyPolicy& policy);
   // Fills the route of a call (ingress, trunk, country) from the source-address rules.
   void ApplyIngressRules(const IpAddress& source, Call* call) const;
   Normaliser& normaliser() { return *normaliser_; }
@@ -66,6 +72,10 @@ class Screener {
   Metrics* metrics_;
   std::unique_ptr<Normaliser> normaliser_;
   TransactionCache transactions_;
+  const shaken::TrustStore* trust_ = nullptr;
+  shaken::CertificateSource* certs_ = nullptr;
+  shaken::VerifyPolicy shaken_policy_;
+  shaken::VerifyRequest shaken_req_;
   Call call_;  // reused: no allocation per INVITE in steady state
   std::string scratch_;
 };

@@ -87,7 +87,7 @@ TEST(Config, LoadsTheShippedExample) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   auto e = Engine::Create(c.value(), nullptr);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
-  EXPECT_EQ(e.value()->detectors().size(), 4u);
+  EXPECT_EQ(e.value()->detectors().size(), 5u);
 }
 
 }  // namespace

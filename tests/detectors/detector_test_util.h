@@ -38,7 +38,7 @@ inline std::string Detail(const Engine& e, std::string_view code) {
 // Only the named detector enabled.
 inline std::string Only(const std::string& name, const std::string& body = "{}") {
   std::string y = "detectors:\n";
-  for (const char* d : {"lists", "identity", "behaviour", "thresholds"})
+  for (const char* d : {"lists", "identity", "shaken", "behaviour", "thresholds"})
     y += std::string("  ") + d + ": " + (name == d ? body : std::string("{enabled: false}")) + "\n";
   return y;
 }

@@ -7,7 +7,7 @@ set -uo pipefail
 CG=$(realpath "$1")
 SRC=$(realpath "$2")
 source "$SRC/tests/integration/lib.sh"
-require openssl python3
+require openssl python3 curl
 K="$SRC/tests/data/shaken/asterisk"
 
 # A TLS CA and a server certificate for 127.0.0.1 (the HTTPS side, not the STI PKI).
@@ -113,6 +113,62 @@ expect "an hour later the same INVITE is stale: 403" "$out" '"sip_code":403' '"r
 printf 'garbage\n' >"$T/inv.sip"
 out=$(verify)
 expect "not a SIP request: a JSON answer, exit 0" "$out" '"result":"fail"' '"sip_code":400'
+
+# --- serve: each INVITE's Identity is verified; the outcome is evidence and X-Callguard-Verstat.
+cat >"$T/serve.yaml" <<EOF
+version: 1
+serve:
+  sip: [udp://127.0.0.1:0]
+  http: 127.0.0.1:0
+shaken:
+  trust_anchors: [$K/astdev-ca.crt]
+  tls_ca_file: $T/tls-ca.pem
+  allow_private_x5u: true
+  fetch_timeout: 1s
+EOF
+"$CG" serve --config "$T/serve.yaml" >"$T/serve.out" 2>"$T/serve.err" &
+SPID=$!
+PIDS+=($SPID)
+for _ in $(seq 50); do grep -q '^listening http' "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+UDP=$(sed -n 's|^listening sip udp://127.0.0.1:||p' "$T/serve.out")
+HTTP=$(sed -n 's|^listening http 127.0.0.1:||p' "$T/serve.out")
+sip_answer() { # identity call-id -> the answer's headers
+  python3 - "$UDP" "$1" "$2" <<'PY'
+import socket, sys
+port, ident, cid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+m = ("INVITE sip:+18005553434@127.0.0.1:5090;user=phone SIP/2.0\r\n"
+     f"Via: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bK{cid}\r\n"
+     "From: <sip:+18005551212@example.net;user=phone>;tag=1\r\n"
+     "To: <sip:+18005553434@example.org;user=phone>\r\n"
+     f"Call-ID: {cid}\r\nCSeq: 1 INVITE\r\nX-Callguard-Ingress: voip\r\n"
+     f"Identity: {ident}\r\nContent-Length: 0\r\n\r\n").encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(m, ("127.0.0.1", port))
+print(s.recv(65536).decode())
+PY
+}
+id=$(sign sp1.pem)
+out=$(sip_answer "$id" sh1)
+expect "serve: first INVITE answered at once, certificate not cached yet" "$out" \
+  "X-Callguard-Verstat: No-TN-Validation" "SIP/2.0 302"
+sleep 0.5
+out=$(sip_answer "$id" sh2)
+expect "serve: once fetched, the signature verifies (attest A lowers the risk)" "$out" \
+  "X-Callguard-Verstat: TN-Validation-Passed" "X-Callguard-Action: allow"
+forged=$("$CG" shaken sign --key "$K/SPAST2-key.pem" --x5u "https://127.0.0.1:$PORT/sp1.pem" \
+  --attest A --orig +18005551212 --dest +18005553434)
+out=$(sip_answer "$forged" sh3)
+expect "serve: a forged signature is evidence, with its reason" "$out" \
+  "X-Callguard-Verstat: TN-Validation-Failed" "X-Callguard-Reason: shaken_verification_failed"
+v=$(curl -s -XPOST "http://127.0.0.1:$HTTP/v1/screen" \
+  -d "{\"caller\":\"+18005551212\",\"callee\":\"+18005553434\",\"ingress\":\"voip\",\"identity\":\"$id\"}")
+expect "POST /v1/screen verifies the identity field" "$v" '"code":"attest_a_verified"'
+m=$(curl -s "http://127.0.0.1:$HTTP/metrics")
+expect "metrics count verification outcomes" "$m" \
+  'callguard_shaken_verifications_total{verstat="TN-Validation-Passed"} 1' \
+  'callguard_shaken_verifications_total{verstat="TN-Validation-Failed"} 1'
+kill -TERM $SPID
+wait $SPID
 
 echo
 if [ $fails -ne 0 ]; then
