@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -111,6 +112,10 @@ Result<std::shared_ptr<const Certificate>> Certificate::FromPem(std::string_view
                                        &glen) == 1)
       c->p256_ = std::string_view(group) == "prime256v1" || std::string_view(group) == "P-256";
   }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (X509_digest(c->leaf_, EVP_sha256(), md, &md_len) == 1)
+    c->fingerprint_.assign(reinterpret_cast<const char*>(md), md_len);
   c->not_before_ = AsnTimeToUnix(X509_get0_notBefore(c->leaf_));
   c->not_after_ = AsnTimeToUnix(X509_get0_notAfter(c->leaf_));
   static ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.26", 1);
@@ -171,6 +176,11 @@ Status TrustStore::AddFile(const std::string& path) {
 }
 
 bool TrustStore::Verify(const Certificate& cert, int64_t at, std::string* why) const {
+  if (!cert.fingerprint().empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = verified_.find(cert.fingerprint());
+    if (it != verified_.end() && at >= it->second.first && at <= it->second.second) return true;
+  }
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   if (!ctx || X509_STORE_CTX_init(ctx, store_, cert.leaf(), cert.intermediates()) != 1) {
     *why = OpenSslError();
@@ -180,7 +190,21 @@ bool TrustStore::Verify(const Certificate& cert, int64_t at, std::string* why) c
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at));
   bool ok = X509_verify_cert(ctx) == 1;
-  if (!ok) *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  if (!ok) {
+    *why = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
+  } else if (!cert.fingerprint().empty()) {
+    // The window in which every certificate of the verified chain is valid.
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx);
+    for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
+      X509* x = sk_X509_value(chain, i);
+      lo = std::max(lo, AsnTimeToUnix(X509_get0_notBefore(x)));
+      hi = std::min(hi, AsnTimeToUnix(X509_get0_notAfter(x)));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (verified_.size() > 100000) verified_.clear();  // bounded
+    verified_[cert.fingerprint()] = {lo, hi};
+  }
   X509_STORE_CTX_free(ctx);
   ERR_clear_error();
   return ok;

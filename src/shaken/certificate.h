@@ -12,7 +12,9 @@
 #include <openssl/x509.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +40,7 @@ class Certificate {
   const std::string& spc() const { return spc_; }
   int64_t not_before() const { return not_before_; }
   int64_t not_after() const { return not_after_; }
+  const std::string& fingerprint() const { return fingerprint_; }  // SHA-256 of the leaf (DER)
   // Checks an ECDSA P-256 SHA-256 signature in JWS form (raw r||s, 64 bytes) over `data`.
   bool VerifyEs256(std::string_view data, std::string_view raw_signature) const;
 
@@ -51,6 +54,7 @@ class Certificate {
   std::string spc_;
   int64_t not_before_ = 0;
   int64_t not_after_ = 0;
+  std::string fingerprint_;
 };
 
 class TrustStore {
@@ -64,12 +68,16 @@ class TrustStore {
   Status AddFile(const std::string& path);
   size_t size() const { return count_; }
   // Verifies the certificate's chain to an anchor as of Unix time `at`. On failure *why says
-  // what OpenSSL found (expired, not yet valid, untrusted issuer...).
+  // what OpenSSL found (expired, not yet valid, untrusted issuer...). A chain that verified is
+  // remembered with the window in which all its certificates are valid, so the same certificate
+  // at another time inside that window costs a lookup, not a second ECDSA verification.
   bool Verify(const Certificate& cert, int64_t at, std::string* why) const;
 
  private:
   X509_STORE* store_;
   size_t count_ = 0;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<std::string, std::pair<int64_t, int64_t>> verified_;  // by fingerprint
 };
 
 // Signs `data` with an EC P-256 private key (PEM): the raw 64-byte r||s JWS signature.
