@@ -7,7 +7,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
   libcpp-httplib-dev libssl-dev
   # integration tests: real SIP peers, HTTP client, the libFuzzer toolchain
-  sip-tester kamailio kamailio-utils-modules kamailio-json-modules curl python3
+  sip-tester kamailio kamailio-utils-modules kamailio-json-modules kamailio-secsipid-modules
+  curl python3 openssl
   clang libclang-rt-14-dev
 )
 missing=()
