@@ -115,6 +115,8 @@ void ParseShakenConfig(ConfigNode n, const std::string& base_dir, ShakenConfig* 
   out->code_unsupported_credential =
       static_cast<int>(c.Int("unsupported_credential", 437, 400, 699));
   out->code_invalid_identity = static_cast<int>(c.Int("invalid_identity", 438, 400, 699));
+  out->code_tn_mismatch = static_cast<int>(c.Int("tn_mismatch", 438, 400, 699));
+  out->code_bad_iat = static_cast<int>(c.Int("bad_iat", 438, 400, 699));
   out->code_stale_date = static_cast<int>(c.Int("stale_date", 403, 400, 699));
   out->code_use_identity = static_cast<int>(c.Int("use_identity", 428, 400, 699));
   out->code_anonymity_disallowed = static_cast<int>(c.Int("anonymity_disallowed", 433, 400, 699));

@@ -71,7 +71,8 @@ struct ShakenConfig {
   int64_t cert_ttl_s = 3600, cert_max_ttl_s = 86400, cert_negative_ttl_s = 60;
   // SIP codes per failure kind (peers differ).
   int code_bad_identity_info = 436, code_unsupported_credential = 437, code_invalid_identity = 438,
-      code_stale_date = 403, code_use_identity = 428, code_anonymity_disallowed = 433;
+      code_tn_mismatch = 438, code_bad_iat = 438, code_stale_date = 403, code_use_identity = 428,
+      code_anonymity_disallowed = 433;
 };
 
 void ParseServeConfig(ConfigNode node, ServeConfig* out);

@@ -255,6 +255,8 @@ Status Service::StartShaken() {
   shaken_policy_.codes.bad_identity_info = sc.code_bad_identity_info;
   shaken_policy_.codes.unsupported_credential = sc.code_unsupported_credential;
   shaken_policy_.codes.invalid_identity = sc.code_invalid_identity;
+  shaken_policy_.codes.tn_mismatch = sc.code_tn_mismatch;
+  shaken_policy_.codes.bad_iat = sc.code_bad_iat;
   shaken_policy_.codes.stale_date = sc.code_stale_date;
   shaken_policy_.codes.use_identity = sc.code_use_identity;
   shaken_policy_.codes.anonymity_disallowed = sc.code_anonymity_disallowed;

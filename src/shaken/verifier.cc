@@ -174,6 +174,16 @@ class Check {
   VerifyResult& BadInfo(std::string detail) {
     return Fail(p_.codes.bad_identity_info, "Bad Identity Info", std::move(detail));
   }
+  VerifyResult& TnMismatch(std::string detail) {
+    return Fail(p_.codes.tn_mismatch,
+                p_.codes.tn_mismatch == 403 ? "Forbidden" : "Invalid Identity Header",
+                std::move(detail));
+  }
+  VerifyResult& BadIat(std::string detail) {
+    return Fail(p_.codes.bad_iat,
+                p_.codes.bad_iat == 403 ? "Stale Date" : "Invalid Identity Header",
+                std::move(detail));
+  }
   VerifyResult& Unsupported(std::string detail) {
     return Fail(p_.codes.unsupported_credential, "Unsupported Credential", std::move(detail));
   }
@@ -215,8 +225,9 @@ VerifyResult VerifyOne(const IdentityHeader& h, const VerifyRequest& req, const 
   if (!typ || *typ != "passport") return c.Invalid("header typ is not passport");
   const std::string* ppt = str(hj, "ppt");
   if (!ppt || *ppt != "shaken") return c.Invalid("header ppt is not shaken");
-  if (h.has_ppt && h.ppt != *ppt)
-    return c.Invalid("Identity ppt parameter differs from the header");
+  // RFC 8225 §8.1: a PASSporT with a ppt extension is carried with the same ppt parameter.
+  if (!h.has_ppt) return c.Invalid("Identity has no ppt parameter for a shaken PASSporT");
+  if (h.ppt != *ppt) return c.Invalid("Identity ppt parameter differs from the header");
   const std::string* x5u = str(hj, "x5u");
   if (!x5u || x5u->empty()) return c.BadInfo("header has no x5u");
   r.x5u = *x5u;
@@ -231,18 +242,26 @@ VerifyResult VerifyOne(const IdentityHeader& h, const VerifyRequest& req, const 
   if (!origid || origid->empty()) return c.Invalid("origid is missing or empty");
   r.origid = *origid;
   auto orig = cj.find("orig");
-  if (orig == cj.end() || !orig->is_object() || !str(*orig, "tn"))
-    return c.Invalid("orig.tn is missing or not a string");
-  std::string orig_tn = CanonicalTn(*str(*orig, "tn"));
+  if (orig == cj.end() || !orig->is_object())
+    return c.TnMismatch("orig is missing or not an object");
+  const std::string* otn = str(*orig, "tn");
+  if (!otn) return c.TnMismatch("orig.tn is missing or not a string");
+  if (otn->empty()) return c.TnMismatch("orig.tn is empty");
+  std::string orig_tn = CanonicalTn(*otn);
   if (orig_tn.empty()) return c.Invalid("orig.tn is not a telephone number");
   auto dest = cj.find("dest");
-  if (dest == cj.end() || !dest->is_object()) return c.Invalid("dest is missing or not an object");
+  if (dest == cj.end() || !dest->is_object())
+    return c.TnMismatch("dest is missing or not an object");
   auto dtn = dest->find("tn");
-  if (dtn == dest->end() || !dtn->is_array() || dtn->empty())
-    return c.Invalid("dest.tn is missing or not a non-empty array");
+  if (dtn == dest->end()) return c.TnMismatch("dest.tn is missing");
+  if (!dtn->is_array()) return c.Invalid("dest.tn is not an array");
+  if (dtn->empty()) return c.TnMismatch("dest.tn is empty");
+  for (const auto& t : *dtn)
+    if (!t.is_string() || CanonicalTn(t.get<std::string>()).empty())
+      return c.Invalid("dest.tn holds something that is not a telephone number");
   auto iat_it = cj.find("iat");
-  if (iat_it == cj.end() || !iat_it->is_number_integer())
-    return c.Invalid("iat is missing or not an integer");
+  if (iat_it == cj.end()) return c.BadIat("iat is missing");
+  if (!iat_it->is_number_integer()) return c.BadIat("iat is not an integer");
   int64_t iat = iat_it->get<int64_t>();
   // 6. Freshness.
   int64_t age = req.now - iat;
@@ -294,11 +313,11 @@ VerifyResult VerifyOne(const IdentityHeader& h, const VerifyRequest& req, const 
   if (!cert->VerifyEs256(h.token.substr(0, d2), sig)) return c.Invalid("signature does not verify");
   // 11. Binding to this call.
   if (orig_tn != req.caller_tn)
-    return c.Invalid("orig.tn " + orig_tn + " is not the asserted caller " + req.caller_tn);
+    return c.TnMismatch("orig.tn " + orig_tn + " is not the asserted caller " + req.caller_tn);
   bool dest_ok = false;
   for (const auto& t : *dtn)
     if (t.is_string() && CanonicalTn(t.get<std::string>()) == req.called_tn) dest_ok = true;
-  if (!dest_ok) return c.Invalid("the called number " + req.called_tn + " is not in dest.tn");
+  if (!dest_ok) return c.TnMismatch("the called number " + req.called_tn + " is not in dest.tn");
   r.outcome = Outcome::kPass;
   r.verstat = "TN-Validation-Passed";
   r.detail = "signature, certificate (SPC " + r.spc + ") and numbers verified";

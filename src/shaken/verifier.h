@@ -52,7 +52,9 @@ class PinnedCertificates : public CertificateSource {
 struct ResponseCodes {
   int bad_identity_info = 436;       // x5u/info unusable, certificate unobtainable
   int unsupported_credential = 437;  // certificate not trusted, wrong key, no TNAuthList/SPC
-  int invalid_identity = 438;        // malformed token, bad claims, bad signature, TN mismatch
+  int invalid_identity = 438;        // malformed token, bad claims, bad signature
+  int tn_mismatch = 438;             // orig/dest missing, empty, or not this call's numbers
+  int bad_iat = 438;                 // iat missing or not an integer
   int stale_date = 403;              // iat or Date outside the freshness window
   int use_identity = 428;            // no usable Identity and policy requires one
   int anonymity_disallowed = 433;    // anonymous caller and policy refuses it

@@ -384,3 +384,178 @@ TEST(RequestFromSip, CallerFromPaiThenFromCalledFromRequestUri) {
 
 }  // namespace
 }  // namespace callguard::shaken
+
+namespace callguard::shaken {
+namespace {
+
+// The OpenSIPit STIR/SHAKEN suite (40 scenarios, agranig/stirshaken-scenarios): each broken
+// token rebuilt with the signer plus the scenario's edit, verified with the response-code
+// profile those peers use (436/437 answered as 438; TN problems and a bad iat as 403), and
+// compared with the scenario's expected answer (486 there means "accepted by the verifier").
+// Deliberate differences are listed with their reason (docs/shaken.md).
+TEST_F(VerifierTest, OpenSipitScenariosWithTheirResponseProfile) {
+  policy_.codes.bad_identity_info = 438;
+  policy_.codes.unsupported_credential = 438;
+  policy_.codes.tn_mismatch = 403;
+  policy_.codes.bad_iat = 403;
+  trust_.AddPem(Data("asterisk/astdev-ca-expired.crt"), "expired ca");
+  const std::string kDefault = std::string(";info=<") + kX5u + ">;alg=ES256;ppt=shaken";
+  auto claims = [](const char* k, nlohmann::json v) {
+    auto c = Claims();
+    if (v.is_null()) {
+      c.erase(k);
+    } else {
+      c[k] = v;
+    }
+    return c;
+  };
+  auto url_token = [&](const std::string& url) {
+    auto h = Header();
+    h["x5u"] = url;
+    return Identity(Token(h, Claims()), ";info=<" + url + ">;alg=ES256;ppt=shaken");
+  };
+  struct Scenario {
+    const char* id;
+    std::string identity;
+    int expected;            // the suite's answer; 486 = accepted
+    const char* deliberate;  // why we differ, or null
+    int64_t now = kNow;
+  };
+  std::string in15 = Base64UrlEncode(Header().dump()) + "." + Base64UrlEncode("aaaaaaaaaaaaaaaa");
+  Pin("https://certs.example.org/expired.pem", "asterisk/SPAST1-caexp-cert.pem");
+  Pin("https://certs.example.org/wrongca.pem", "libstirshaken/wrongsp.pem");
+  std::vector<Scenario> s = {
+      {"000 valid identity", Identity(Token(Header(), Claims())), 486, nullptr},
+      {"010 identity garbage", "garbage", 438, nullptr},
+      {"011 invalid jwt", Identity("aaaa.bbbb"), 438, nullptr},
+      {"015 payload not JSON",
+       Identity(in15 + "." +
+                Base64UrlEncode(SignEs256(Data("asterisk/SPAST1-key.pem"), in15).value())),
+       438, nullptr},
+      {"016 info param missing", Identity(Token(Header(), Claims()), ";alg=ES256;ppt=shaken"), 438,
+       nullptr},
+      {"017 alg param missing",
+       Identity(Token(Header(), Claims()), std::string(";info=<") + kX5u + ">;ppt=shaken"), 438,
+       "RFC 8224 §4.1: an absent alg parameter means ES256, so the header is valid"},
+      {"018 alg param invalid",
+       Identity(Token(Header(), Claims()), std::string(";info=<") + kX5u + ">;alg=XX;ppt=shaken"),
+       438, nullptr},
+      {"019 ppt param missing",
+       Identity(Token(Header(), Claims()), std::string(";info=<") + kX5u + ">;alg=ES256"), 438,
+       nullptr},
+      {"020 ppt param invalid",
+       Identity(Token(Header(), Claims()), std::string(";info=<") + kX5u + ">;alg=ES256;ppt=xx"),
+       438,
+       "RFC 8224 §4.1: an Identity header of an unsupported ppt is ignored, so the call is "
+       "No-TN-Validation (accepted), not rejected"},
+      {"100 iat zero", Identity(Token(Header(), claims("iat", 0))), 403, nullptr},
+      {"101 iat missing", Identity(Token(Header(), claims("iat", nullptr))), 403, nullptr},
+      {"102 iat in past", Identity(Token(Header(), claims("iat", kNow - 3600))), 403, nullptr},
+      {"103 iat in future", Identity(Token(Header(), claims("iat", kNow + 120))), 403, nullptr},
+      {"104 iat far future", Identity(Token(Header(), claims("iat", kNow + 86400 * 400))), 403,
+       nullptr},
+      {"105 iat garbage", Identity(Token(Header(), claims("iat", "aaaaaaaaaaaaaaaaa"))), 403,
+       nullptr},
+      {"106 iat negative", Identity(Token(Header(), claims("iat", -kNow))), 403, nullptr},
+      {"200 cert expired (issuer expired)",
+       Identity(Token(
+                    [] {
+                      auto h = Header();
+                      h["x5u"] = "https://certs.example.org/expired.pem";
+                      return h;
+                    }(),
+                    Claims(), Data("asterisk/SPAST1-caexp-key.pem")),
+                ";info=<https://certs.example.org/expired.pem>;alg=ES256;ppt=shaken"),
+       438, nullptr},
+      {"201 cert in future", Identity(Token(Header(), claims("iat", 1767225600))), 438, nullptr,
+       1767225600},
+      {"204 cert by untrusted CA",
+       Identity(Token(
+                    [] {
+                      auto h = Header();
+                      h["x5u"] = "https://certs.example.org/wrongca.pem";
+                      return h;
+                    }(),
+                    Claims(), Data("libstirshaken/sp.priv")),
+                ";info=<https://certs.example.org/wrongca.pem>;alg=ES256;ppt=shaken"),
+       438, nullptr},
+      {"205 cert garbage", url_token("https://certs.example.org/garbage.pem"), 438, nullptr},
+      {"206 cert empty", url_token("https://certs.example.org/empty.pem"), 438, nullptr},
+      {"207 cert not found", url_token("https://certs.example.org/404.pem"), 438, nullptr},
+      {"208 cert on a non-standard port", url_token("https://certs.example.org:8080/sp1.pem"), 486,
+       "ATIS-1000074 x5u policy: https on 443/8443 only (refused before any fetch)"},
+      {"300 orig and dest tn missing",
+       Identity(Token(Header(),
+                      [] {
+                        auto c = Claims();
+                        c.erase("orig");
+                        c.erase("dest");
+                        return c;
+                      }())),
+       403, nullptr},
+      {"301 orig tn missing", Identity(Token(Header(), claims("orig", nullptr))), 403, nullptr},
+      {"302 dest tn missing", Identity(Token(Header(), claims("dest", nullptr))), 403, nullptr},
+      {"303 orig tn not matching", Identity(Token(Header(), claims("orig", {{"tn", "439991009"}}))),
+       403, nullptr},
+      {"304 dest tn not matching",
+       Identity(Token(Header(), claims("dest", {{"tn", {"439991009"}}}))), 403, nullptr},
+      {"305 orig tn empty", Identity(Token(Header(), claims("orig", {{"tn", ""}}))), 403, nullptr},
+      {"306 dest tn empty",
+       Identity(Token(Header(), claims("dest", {{"tn", nlohmann::json::array()}}))), 403, nullptr},
+      {"307 orig tn garbage",
+       Identity(Token(Header(), claims("orig", {{"tn", std::string(1500, 'a')}}))), 438, nullptr},
+      {"308 dest tn garbage",
+       Identity(Token(Header(), claims("dest", {{"tn", {std::string(1500, 'a')}}}))), 438, nullptr},
+      {"400 attest missing", Identity(Token(Header(), claims("attest", nullptr))), 438, nullptr},
+      {"401 attest empty", Identity(Token(Header(), claims("attest", ""))), 438, nullptr},
+      {"402 attest invalid", Identity(Token(Header(), claims("attest", "X"))), 438, nullptr},
+      {"403 attest garbage", Identity(Token(Header(), claims("attest", std::string(1500, 'a')))),
+       438, nullptr},
+      {"501 x5u empty",
+       Identity(
+           Token(
+               [] {
+                 auto h = Header();
+                 h["x5u"] = "";
+                 return h;
+               }(),
+               Claims())),
+       486, "ATIS-1000074: x5u must be present and equal to the info parameter"},
+      {"502 x5u garbage",
+       Identity(
+           Token(
+               [] {
+                 auto h = Header();
+                 h["x5u"] = "aaaaaaaa";
+                 return h;
+               }(),
+               Claims())),
+       486, "ATIS-1000074: x5u must be present and equal to the info parameter"},
+  };
+  int same = 0, differ = 0;
+  for (const auto& sc : s) {
+    held_ = {sc.identity};
+    VerifyRequest req;
+    req.identities = {held_[0]};
+    req.caller_tn = "18005551212";
+    req.called_tn = "18005553434";
+    req.now = sc.now;
+    VerifyResult r = Verify(req, trust_, pins_, policy_);
+    int ours = r.outcome == VerifyResult::Outcome::kFail ? r.sip_code : 486;
+    if (sc.deliberate) {
+      EXPECT_NE(ours, sc.expected) << sc.id << ": listed as a deliberate difference but agrees";
+      ++differ;
+    } else {
+      EXPECT_EQ(ours, sc.expected) << sc.id << ": " << r.detail;
+      ++same;
+    }
+  }
+  // 001 (valid with a Date header) and 209 (unresponsive certificate link: No-TN-Validation
+  // while the fetch is pending, so the call proceeds) are covered by
+  // DivAndShakenTogetherAndStaleDateHeader and PendingCertificateAnswersNoValidationNow.
+  EXPECT_EQ(same + differ, 38);
+  EXPECT_EQ(differ, 5);
+}
+
+}  // namespace
+}  // namespace callguard::shaken
