@@ -286,16 +286,23 @@ void Screener::WriteAnswer(const Message& m, const Peer& peer, const CachedAnswe
     out->append("Contact: <");
     out->append(m.request_uri);
     bool labelled = action == Action::kLabel || action == Action::kWarn;
-    if (labelled && cfg.verstat && m.ruri.IsSip() && m.ruri.headers.empty()) {
-      // The caller's identity with a verstat-style parameter, as a header of the Contact URI
-      // (RFC 3261 §19.1.1): a proxy that follows the redirect puts it on the new INVITE.
+    static constexpr std::string_view kVerstatValue[] = {
+        "", "TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"};
+    bool verified = a.verstat > 0 && a.verstat < 4;
+    if ((labelled || verified) && cfg.verstat && m.ruri.IsSip() && m.ruri.headers.empty()) {
+      // The caller's identity with a verstat parameter, as a header of the Contact URI
+      // (RFC 3261 §19.1.1): a proxy that follows the redirect puts it on the new INVITE. A
+      // label or warning takes the place of the STIR/SHAKEN verstat (the stronger message).
       std::string pai = "<";
       const Uri& who = m.pai_count > 0 ? m.pai[0].uri : m.from.uri;
       pai.append(who.text);
       pai.append(";");
       pai.append(cfg.verstat_param);
       pai.append("=");
-      pai.append(action == Action::kWarn ? cfg.warn_value : cfg.label_value);
+      if (labelled)
+        pai.append(action == Action::kWarn ? cfg.warn_value : cfg.label_value);
+      else
+        pai.append(kVerstatValue[a.verstat]);
       pai.append(">");
       out->append("?P-Asserted-Identity=");
       AppendUriEscaped(pai, out);

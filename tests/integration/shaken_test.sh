@@ -154,7 +154,8 @@ expect "serve: first INVITE answered at once, certificate not cached yet" "$out"
 sleep 0.5
 out=$(sip_answer "$id" sh2)
 expect "serve: once fetched, the signature verifies (attest A lowers the risk)" "$out" \
-  "X-Callguard-Verstat: TN-Validation-Passed" "X-Callguard-Action: allow"
+  "X-Callguard-Verstat: TN-Validation-Passed" "X-Callguard-Action: allow" \
+  "verstat%3DTN-Validation-Passed%3E>"
 forged=$("$CG" shaken sign --key "$K/SPAST2-key.pem" --x5u "https://127.0.0.1:$PORT/sp1.pem" \
   --attest A --orig +18005551212 --dest +18005553434)
 out=$(sip_answer "$forged" sh3)
