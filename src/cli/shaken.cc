@@ -36,6 +36,7 @@ options:
   --cert URL=PATH       use the certificate in PATH for x5u URL instead of fetching it (repeatable)
   --now SECONDS         verify as of this Unix time (default: now)
   --freshness SECONDS   allowed |now - iat| (default 60)
+  --crl FILE            certificate revocation list(s) to check chains against (PEM; repeatable)
   --tls-ca FILE         CA bundle for the HTTPS certificate servers (default: the system's)
   --fetch-timeout SECS  connect/read timeout of a certificate fetch (default 2)
   --allow-private-x5u   let x5u point at loopback/private addresses (tests only)
@@ -91,7 +92,7 @@ std::string NewUuid() {
 int Verify(int argc, char** argv) {
   auto parsed = Args::Parse(
       argc, argv, {"help", "allow-private-x5u"},
-      {"invite", "trust-anchor", "cert", "now", "freshness", "tls-ca", "fetch-timeout"});
+      {"invite", "trust-anchor", "cert", "now", "freshness", "tls-ca", "fetch-timeout", "crl"});
   if (!parsed.ok()) {
     fprintf(stderr, "callguard shaken verify: %s\n\n%s", parsed.status().ToString().c_str(),
             kVerifyUsage);
@@ -109,6 +110,13 @@ int Verify(int argc, char** argv) {
   shaken::TrustStore trust;
   for (const auto& f : a.All("trust-anchor")) {
     Status s = trust.AddFile(f);
+    if (!s.ok()) {
+      fprintf(stderr, "callguard shaken verify: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+  for (const auto& f : a.All("crl")) {
+    Status s = trust.AddCrlFile(f);
     if (!s.ok()) {
       fprintf(stderr, "callguard shaken verify: %s\n", s.ToString().c_str());
       return 1;

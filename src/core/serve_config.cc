@@ -100,6 +100,8 @@ void ParseShakenConfig(ConfigNode n, const std::string& base_dir, ShakenConfig* 
   for (const auto& f : n.StringList("trust_anchors"))
     out->trust_anchors.push_back(f.empty() || f[0] == '/' || base_dir.empty() ? f
                                                                               : base_dir + "/" + f);
+  for (const auto& f : n.StringList("crl_files"))
+    out->crl_files.push_back(f.empty() || f[0] == '/' || base_dir.empty() ? f : base_dir + "/" + f);
   out->freshness_s = n.Int("freshness", 60, 1, 86400);
   out->require_identity = n.Bool("require_identity", false);
   out->reject_anonymous = n.Bool("reject_anonymous", false);

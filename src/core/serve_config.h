@@ -61,6 +61,7 @@ struct ServeConfig {
 struct ShakenConfig {
   bool verify = true;                      // verify Identity headers of screened INVITEs
   std::vector<std::string> trust_anchors;  // STI-CA certificate files (PEM), resolved paths
+  std::vector<std::string> crl_files;      // revocation lists (PEM), resolved paths; optional
   int64_t freshness_s = 60;
   bool require_identity = false;  // no usable Identity -> fail 428 (evidence, not an answer)
   bool reject_anonymous = false;  // anonymous caller -> fail 433

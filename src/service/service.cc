@@ -240,6 +240,7 @@ Status Service::StartShaken() {
   }
   trust_ = std::make_unique<shaken::TrustStore>();
   for (const auto& f : sc.trust_anchors) CG_RETURN_IF_ERROR(trust_->AddFile(f));
+  for (const auto& f : sc.crl_files) CG_RETURN_IF_ERROR(trust_->AddCrlFile(f));
   shaken::FetchPolicy fp;
   fp.timeout_s = sc.fetch_timeout_s;
   fp.max_bytes = static_cast<size_t>(sc.max_cert_bytes);

@@ -175,6 +175,31 @@ Status TrustStore::AddFile(const std::string& path) {
   return AddPem(ss.str(), path);
 }
 
+Status TrustStore::AddCrlPem(std::string_view pem, const std::string& where) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  size_t added = 0;
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr)) {
+    X509_STORE_add_crl(store_, crl);
+    X509_CRL_free(crl);
+    ++added;
+  }
+  ERR_clear_error();
+  BIO_free(bio);
+  if (added == 0) return Status::ParseError(where + ": no PEM certificate revocation list");
+  X509_STORE_set_flags(store_, X509_V_FLAG_CRL_CHECK);
+  std::lock_guard<std::mutex> lock(mu_);
+  verified_.clear();  // earlier verdicts did not look at revocation
+  return Status::Ok();
+}
+
+Status TrustStore::AddCrlFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError(path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return AddCrlPem(ss.str(), path);
+}
+
 bool TrustStore::Verify(const Certificate& cert, int64_t at, std::string* why) const {
   if (!cert.fingerprint().empty()) {
     std::lock_guard<std::mutex> lock(mu_);

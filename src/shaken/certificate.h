@@ -66,6 +66,10 @@ class TrustStore {
   // Adds every certificate in `pem` as a trust anchor.
   Status AddPem(std::string_view pem, const std::string& where);
   Status AddFile(const std::string& path);
+  // Adds certificate revocation lists (PEM). Once any is added, every chain is checked against
+  // the CRL of the leaf's issuer, which must then be present (OpenSSL's X509_V_FLAG_CRL_CHECK).
+  Status AddCrlPem(std::string_view pem, const std::string& where);
+  Status AddCrlFile(const std::string& path);
   size_t size() const { return count_; }
   // Verifies the certificate's chain to an anchor as of Unix time `at`. On failure *why says
   // what OpenSSL found (expired, not yet valid, untrusted issuer...). A chain that verified is

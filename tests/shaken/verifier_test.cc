@@ -4,6 +4,8 @@
 #include "shaken/verifier.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 #include <functional>
@@ -555,6 +557,82 @@ TEST_F(VerifierTest, OpenSipitScenariosWithTheirResponseProfile) {
   // DivAndShakenTogetherAndStaleDateHeader and PendingCertificateAnswersNoValidationNow.
   EXPECT_EQ(same + differ, 38);
   EXPECT_EQ(differ, 5);
+}
+
+}  // namespace
+}  // namespace callguard::shaken
+
+namespace callguard::shaken {
+namespace {
+
+// A CRL issued by libstirshaken's test CA (its key is public test material), revoking `serial_of`.
+std::string MakeCrl(const std::string& ca_pem, const std::string& ca_key_pem,
+                    const std::string& revoked_pem) {
+  BIO* b = BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size()));
+  X509* ca = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  b = BIO_new_mem_buf(ca_key_pem.data(), static_cast<int>(ca_key_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  b = BIO_new_mem_buf(revoked_pem.data(), static_cast<int>(revoked_pem.size()));
+  X509* revoked = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca));
+  ASN1_TIME* last = ASN1_TIME_set(nullptr, time(nullptr) - 86400);
+  ASN1_TIME* next = ASN1_TIME_set(nullptr, time(nullptr) + 86400 * 3650);
+  X509_CRL_set1_lastUpdate(crl, last);
+  X509_CRL_set1_nextUpdate(crl, next);
+  if (revoked) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(revoked));
+    X509_REVOKED_set_revocationDate(r, last);
+    X509_CRL_add0_revoked(crl, r);
+  }
+  X509_CRL_sort(crl);
+  X509_CRL_sign(crl, key, EVP_sha256());
+  BIO* out = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_CRL(out, crl);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(out, &data);
+  std::string pem(data, static_cast<size_t>(n));
+  BIO_free(out);
+  ASN1_TIME_free(last);
+  ASN1_TIME_free(next);
+  X509_CRL_free(crl);
+  X509_free(revoked);
+  X509_free(ca);
+  EVP_PKEY_free(key);
+  return pem;
+}
+
+TEST(Certificates, RevocationListsAreChecked) {
+  auto sp = Certificate::FromPem(Data("libstirshaken/sp.pem")).value();
+  std::string why;
+  TrustStore plain;
+  ASSERT_TRUE(plain.AddPem(Data("libstirshaken/ca.pem"), "ca").ok());
+  EXPECT_TRUE(plain.Verify(*sp, time(nullptr), &why)) << why;
+
+  TrustStore revoking;
+  ASSERT_TRUE(revoking.AddPem(Data("libstirshaken/ca.pem"), "ca").ok());
+  ASSERT_TRUE(revoking
+                  .AddCrlPem(MakeCrl(Data("libstirshaken/ca.pem"), Data("libstirshaken/ca.priv"),
+                                     Data("libstirshaken/sp.pem")),
+                             "crl")
+                  .ok());
+  EXPECT_FALSE(revoking.Verify(*sp, time(nullptr), &why));
+  EXPECT_NE(why.find("revoked"), std::string::npos) << why;
+
+  TrustStore clean;  // a CRL that revokes nothing: the chain passes the check
+  ASSERT_TRUE(clean.AddPem(Data("libstirshaken/ca.pem"), "ca").ok());
+  ASSERT_TRUE(
+      clean
+          .AddCrlPem(MakeCrl(Data("libstirshaken/ca.pem"), Data("libstirshaken/ca.priv"), ""),
+                     "crl")
+          .ok());
+  EXPECT_TRUE(clean.Verify(*sp, time(nullptr), &why)) << why;
+  EXPECT_FALSE(clean.AddCrlPem("not a crl", "x").ok());
 }
 
 }  // namespace
