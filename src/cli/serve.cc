@@ -1,4 +1,6 @@
 // `callguard serve`: the live screening service (SIP redirect server + HTTP API + CDR intake).
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
@@ -60,8 +62,14 @@ int RunServe(int argc, char** argv) {
   Config cfg = std::move(cfg_r.value());
   if (a.Has("sip")) cfg.serve.sip = a.All("sip");
   if (a.Has("http")) cfg.serve.http = a.Get("http") == "off" ? "" : a.Get("http");
-  if (a.Has("state")) cfg.serve.state = a.Get("state");
-  if (a.Has("spool")) cfg.serve.spool = a.Get("spool");
+  // Paths given on the command line are relative to the working directory, not to the config.
+  auto from_cwd = [](const std::string& p) {
+    if (p.empty() || p[0] == '/') return p;
+    char buf[4096];
+    return getcwd(buf, sizeof buf) ? std::string(buf) + "/" + p : p;
+  };
+  if (a.Has("state")) cfg.serve.state = from_cwd(a.Get("state"));
+  if (a.Has("spool")) cfg.serve.spool = from_cwd(a.Get("spool"));
 
   auto subs = std::make_shared<Subscribers>();
   if (a.Has("subscribers")) {

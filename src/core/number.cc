@@ -166,6 +166,10 @@ Normaliser::ClassInfo Normaliser::Classify(std::string_view digits) {
   return info;
 }
 
+void Normaliser::MergeClassCache(const Normaliser& other) {
+  for (const auto& [k, v] : other.class_cache_) class_cache_.emplace(k, v);
+}
+
 void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info,
                               Number* out) {
   out->key = PackE164(digits);

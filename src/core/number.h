@@ -57,6 +57,11 @@ class Normaliser {
   const std::string& region() const { return region_; }
   const NormaliserStats& stats() const { return stats_; }
 
+  // Adds the number classes `other` has learned that this one lacks (warming a fresh
+  // normaliser from one that classified a known population on another thread).
+  void MergeClassCache(const Normaliser& other);
+  size_t class_cache_size() const { return class_cache_.size(); }
+
   // The uncached libphonenumber answer, for tests that check the caches against it.
   void NormaliseUncached(std::string_view raw, Number* out);
 

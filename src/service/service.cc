@@ -19,6 +19,7 @@
 #include <cstring>
 #include <future>
 
+#include "detectors/behaviour/behaviour.h"
 #include "engine/verdict_writer.h"
 
 namespace callguard {
@@ -112,7 +113,43 @@ struct Service::Conn {
 Service::Service(const Config& cfg, std::shared_ptr<const Subscribers> subs)
     : cfg_(cfg), subs_(std::move(subs)) {}
 
+void Service::StartWarmUp() {
+  auto* b = dynamic_cast<const BehaviourDetector*>(engine_->FindDetector("behaviour"));
+  if (b == nullptr || b->profiles().size() == 0) return;
+  auto keys = std::make_shared<std::vector<uint64_t>>();
+  keys->reserve(b->profiles().size());
+  b->profiles().ForEach([&](const Profile& p) { keys->push_back(p.key); });
+  std::string region = cfg_.engine.region;
+  warm_thread_ = std::thread([this, keys, region] {
+    auto n = Normaliser::Create(region);
+    if (!n.ok()) return;
+    std::shared_ptr<Normaliser> warm(std::move(n.value()));
+    int64_t t0 = MonotonicS();
+    std::string digits;
+    Number num;
+    size_t done = 0;
+    for (uint64_t k : *keys) {
+      if (stop_) return;
+      if (!UnpackE164(k, &digits)) continue;
+      warm->Normalise("+" + digits, &num);
+      ++done;
+    }
+    Post(
+        [this, warm, done, t0] {
+          screener_->normaliser().MergeClassCache(*warm);
+          http_normaliser_->MergeClassCache(*warm);
+          fprintf(stderr,
+                  "callguard serve: number classes warmed from %zu known numbers (%zu "
+                  "classes, %lld s)\n",
+                  done, warm->class_cache_size(), static_cast<long long>(MonotonicS() - t0));
+        },
+        /*bounded=*/false);
+  });
+}
+
 Service::~Service() {
+  stop_ = true;
+  if (warm_thread_.joinable()) warm_thread_.join();
   for (auto& [fd, c] : conns_) close(fd);
   for (int fd : udp_fds_) close(fd);
   for (int fd : tcp_listen_fds_) close(fd);
@@ -223,10 +260,17 @@ Status Service::Start() {
   if (!state.empty()) {
     std::string path = cfg_.ResolvePath(state);
     struct stat st;
-    if (stat(path.c_str(), &st) == 0) CG_RETURN_IF_ERROR(engine_->LoadSnapshot(path));
+    if (stat(path.c_str(), &st) == 0) {
+      CG_RETURN_IF_ERROR(engine_->LoadSnapshot(path));
+      fprintf(stderr, "callguard serve: state loaded from %s (%llu numbers)\n", path.c_str(),
+              static_cast<unsigned long long>(engine_->state_stats().profiles));
+    } else {
+      fprintf(stderr, "callguard serve: no state at %s yet: starting empty\n", path.c_str());
+    }
   }
   last_snapshot_s_ = MonotonicS();
   metrics_.profiles.store(engine_->state_stats().profiles);
+  StartWarmUp();
   ready_ = true;
   return Status::Ok();
 }

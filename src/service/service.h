@@ -86,6 +86,10 @@ class Service {
   void DrainTasks();
   void OnSignal();
   void SaveState(const char* why);
+  // Classifies the numbers of the loaded state on a side thread and hands the class cache to
+  // the screening normaliser, so that a restart does not pay a libphonenumber parse per new
+  // prefix on the screening path.
+  void StartWarmUp();
 
   Config cfg_;
   std::shared_ptr<const Subscribers> subs_;
@@ -110,7 +114,8 @@ class Service {
   std::unique_ptr<shaken::TrustStore> trust_;
   std::unique_ptr<shaken::CertCache> certs_;
   shaken::VerifyPolicy shaken_policy_;
-  std::unique_ptr<Normaliser> http_normaliser_;  // used on the screening thread for HTTP calls
+  std::unique_ptr<Normaliser> http_normaliser_;
+  std::thread warm_thread_;  // used on the screening thread for HTTP calls
   Call http_call_;
 };
 

@@ -180,6 +180,20 @@ kill -TERM "$PID"
 wait "$PID"
 PID=""
 
+# --state on the command line is relative to the working directory (not to the config file).
+(cd "$T" && exec "$CG" serve --config config/callguard.yaml --state config/state.snap \
+  --sip udp://127.0.0.1:0 --http off >"$T/out3.log" 2>"$T/err3.log") &
+PID=$!
+PIDS+=($PID)
+for _ in $(seq 100); do grep -q 'state loaded\|no state' "$T/err3.log" 2>/dev/null && break; sleep 0.1; done
+check "--state relative to the working directory loads the saved state" \
+  grep -q "state loaded from $T/config/state.snap" "$T/err3.log"
+check "the known numbers' classes are warmed after loading" \
+  bash -c "for _ in \$(seq 100); do grep -q 'number classes warmed' '$T/err3.log' && exit 0; sleep 0.1; done; exit 1"
+kill -TERM "$PID"
+wait "$PID"
+PID=""
+
 echo
 if [ $fails -ne 0 ]; then
   echo "serve_test: $fails failure(s)"
