@@ -2,6 +2,7 @@
 // boolean "--flag", repeatable options, and positional arguments. Errors name the option.
 #pragma once
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +28,17 @@ class Args {
     return it == values_.end() ? kNone : it->second;
   }
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
+  // A numeric option: its default when absent; an error naming the option when it is not a
+  // number (the whole text must parse).
+  Result<double> Number(const std::string& name, double def) const {
+    if (!Has(name)) return def;
+    std::string v = Get(name);
+    char* end = nullptr;
+    double d = std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size())
+      return Status::InvalidArgument("--" + name + ": expected a number, got '" + v + "'");
+    return d;
+  }
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

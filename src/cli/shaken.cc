@@ -125,7 +125,16 @@ int Verify(int argc, char** argv) {
   shaken::FetchPolicy fetch;
   fetch.allow_private = a.Flag("allow-private-x5u");
   fetch.tls_ca_file = a.Get("tls-ca");
-  if (a.Has("fetch-timeout")) fetch.timeout_s = std::atof(a.Get("fetch-timeout").c_str());
+  auto timeout = a.Number("fetch-timeout", 2);
+  auto freshness = a.Number("freshness", 60);
+  auto now = a.Number("now", static_cast<double>(time(nullptr)));
+  for (const auto* r : {&timeout, &freshness, &now}) {
+    if (!r->ok()) {
+      fprintf(stderr, "callguard shaken verify: %s\n", r->status().ToString().c_str());
+      return 2;
+    }
+  }
+  fetch.timeout_s = timeout.value();
   shaken::CertCache pins(fetch, /*background=*/false);
   for (const auto& spec : a.All("cert")) {
     size_t eq = spec.rfind('=');
@@ -145,7 +154,7 @@ int Verify(int argc, char** argv) {
     pins.Pin(spec.substr(0, eq), cert.value());
   }
   shaken::VerifyPolicy policy;
-  if (a.Has("freshness")) policy.freshness_s = std::atoll(a.Get("freshness").c_str());
+  policy.freshness_s = static_cast<int64_t>(freshness.value());
   std::string raw;
   if (!ReadAll(a.Get("invite"), &raw)) {
     fprintf(stderr, "callguard shaken verify: cannot read %s\n", a.Get("invite").c_str());
@@ -170,7 +179,7 @@ int Verify(int argc, char** argv) {
   }
   shaken::VerifyRequest req;
   shaken::RequestFromSip(m, &req);
-  req.now = a.Has("now") ? std::atoll(a.Get("now").c_str()) : static_cast<int64_t>(time(nullptr));
+  req.now = static_cast<int64_t>(now.value());
   shaken::VerifyResult r = shaken::Verify(req, trust, pins, policy);
   out["result"] = std::string(shaken::ToString(r.outcome));
   out["sip_code"] = r.sip_code ? nlohmann::json(r.sip_code) : nlohmann::json(nullptr);
@@ -217,8 +226,12 @@ int Sign(int argc, char** argv) {
       {"alg", "ES256"}, {"ppt", "shaken"}, {"typ", "passport"}, {"x5u", a.Get("x5u")}};
   nlohmann::json dest = nlohmann::json::array();
   for (const auto& d : a.All("dest")) dest.push_back(shaken::CanonicalTn(d));
-  int64_t iat =
-      a.Has("iat") ? std::atoll(a.Get("iat").c_str()) : static_cast<int64_t>(time(nullptr));
+  auto iat_opt = a.Number("iat", static_cast<double>(time(nullptr)));
+  if (!iat_opt.ok()) {
+    fprintf(stderr, "callguard shaken sign: %s\n", iat_opt.status().ToString().c_str());
+    return 2;
+  }
+  int64_t iat = static_cast<int64_t>(iat_opt.value());
   nlohmann::json claims = {{"attest", attest},
                            {"dest", {{"tn", dest}}},
                            {"iat", iat},

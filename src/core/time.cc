@@ -1,5 +1,7 @@
 #include "core/time.h"
 
+#include <time.h>
+
 #include <charconv>
 
 namespace callguard {
@@ -147,6 +149,12 @@ void AppendRfc3339(int64_t unix_ms, std::string* out) {
   }
   buf[n++] = 'Z';
   out->append(buf, n);
+}
+
+int64_t WallClockNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 std::string FormatRfc3339(int64_t unix_ms) {

@@ -16,6 +16,9 @@ bool ParseTimestamp(std::string_view s, int naive_offset_min, int64_t* unix_ms);
 
 // "2026-03-02T09:15:04Z", with ".250" when the milliseconds are not zero.
 std::string FormatRfc3339(int64_t unix_ms);
+// Wall-clock time (CLOCK_REALTIME) in nanoseconds since the Unix epoch: the clock of kernel
+// packet timestamps (SO_TIMESTAMPNS), so the two can be subtracted.
+int64_t WallClockNs();
 void AppendRfc3339(int64_t unix_ms, std::string* out);
 
 // Parses a UTC offset "+08:00", "-05:30", "Z" or "UTC" into minutes east of UTC.

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <future>
 
+#include "core/time.h"
 #include "detectors/behaviour/behaviour.h"
 #include "engine/verdict_writer.h"
 
@@ -29,12 +30,6 @@ namespace {
 constexpr int kUdpBatch = 32;
 constexpr size_t kUdpBuffer = 65536;
 constexpr size_t kMaxTcpOutBuffer = 4 << 20;
-
-int64_t RealtimeNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 int64_t MonotonicS() {
   timespec ts;
@@ -331,7 +326,7 @@ bool Service::Post(std::function<void()> task, bool bounded) {
 }
 
 std::string Service::Screen(const ScreenRequest& req) {
-  int64_t t0 = RealtimeNs();
+  int64_t t0 = WallClockNs();
   metrics_.http_screen.fetch_add(1, std::memory_order_relaxed);
   auto promise = std::make_shared<std::promise<std::string>>();
   std::future<std::string> fut = promise->get_future();
@@ -345,7 +340,7 @@ std::string Service::Screen(const ScreenRequest& req) {
         Call& c = http_call_;
         c = Call();
         c.call_id = r->call_id;
-        c.start_ms = r->start_ms > 0 ? r->start_ms : RealtimeNs() / 1000000;
+        c.start_ms = r->start_ms > 0 ? r->start_ms : WallClockNs() / 1000000;
         http_normaliser_->Normalise(r->caller.empty() ? "anonymous" : r->caller, &c.caller);
         http_normaliser_->Normalise(r->callee, &c.callee);
         if (!r->ingress.empty()) ParseIngress(r->ingress, &c.ingress);
@@ -393,7 +388,7 @@ std::string Service::Screen(const ScreenRequest& req) {
   } else {
     verdict = fut.get();
   }
-  metrics_.http_latency.Record(RealtimeNs() - t0);
+  metrics_.http_latency.Record(WallClockNs() - t0);
   return verdict;
 }
 
@@ -438,7 +433,7 @@ void Service::OnUdp(int fd) {
           rx_ns = static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
         }
       }
-      if (rx_ns == 0) rx_ns = RealtimeNs();
+      if (rx_ns == 0) rx_ns = WallClockNs();
       FillPeer(addrs[i], false, &peer);
       size_t len = msgs[i].msg_len;
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
@@ -541,7 +536,7 @@ void Service::OnTcpReadable(int fd) {
     break;
   }
   c.last_active_s = MonotonicS();
-  int64_t rx_ns = RealtimeNs();
+  int64_t rx_ns = WallClockNs();
   size_t off = 0;
   size_t max = static_cast<size_t>(cfg_.serve.max_message_bytes);
   while (off < c.in.size()) {

@@ -63,25 +63,15 @@ struct IdentityHeader {
   bool has_ppt = false;
 };
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
 std::string_view Unquote(std::string_view s) {
   return s.size() >= 2 && s.front() == '"' && s.back() == '"' ? s.substr(1, s.size() - 2) : s;
 }
 
 // "token;info=<url>;alg=ES256;ppt=shaken" (RFC 8224 §4.1). Parameters split on ';' outside <>.
 bool ParseIdentity(std::string_view v, IdentityHeader* h) {
-  v = Trim(v);
+  v = sip::TrimLws(v);
   size_t semi = v.find(';');
-  h->token = Trim(v.substr(0, semi));
+  h->token = sip::TrimLws(v.substr(0, semi));
   if (h->token.empty()) return false;
   size_t i = semi;
   while (i != std::string_view::npos && i < v.size()) {
@@ -93,10 +83,10 @@ bool ParseIdentity(std::string_view v, IdentityHeader* h) {
       if (v[j] == '>') in_angle = false;
       ++j;
     }
-    std::string_view p = Trim(v.substr(start, j - start));
+    std::string_view p = sip::TrimLws(v.substr(start, j - start));
     size_t eq = p.find('=');
-    std::string_view name = Trim(p.substr(0, eq));
-    std::string_view val = eq == std::string_view::npos ? "" : Trim(p.substr(eq + 1));
+    std::string_view name = sip::TrimLws(p.substr(0, eq));
+    std::string_view val = eq == std::string_view::npos ? "" : sip::TrimLws(p.substr(eq + 1));
     if (sip::EqualsNoCase(name, "info")) {
       if (val.size() < 2 || val.front() != '<' || val.back() != '>') return false;
       h->info = val.substr(1, val.size() - 2);

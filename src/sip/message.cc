@@ -34,17 +34,6 @@ std::string_view ToString(ParseError e) {
   return "unknown";
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -143,23 +132,6 @@ Hdr Classify(std::string_view n) {
   for (const auto& k : kNames)
     if (EqualsNoCase(n, k.name)) return k.h;
   return Hdr::kOther;
-}
-
-// Skips LWS (including folds) in s from i.
-size_t SkipLws(std::string_view s, size_t i) {
-  while (i < s.size()) {
-    if (s[i] == ' ' || s[i] == '\t') {
-      ++i;
-    } else if (s[i] == '\r' && i + 2 < s.size() && s[i + 1] == '\n' &&
-               (s[i + 2] == ' ' || s[i + 2] == '\t')) {
-      i += 3;
-    } else if (s[i] == '\n' && i + 1 < s.size() && (s[i + 1] == ' ' || s[i + 1] == '\t')) {
-      i += 2;
-    } else {
-      break;
-    }
-  }
-  return i;
 }
 
 bool ParseVia(std::string_view v, Via* out) {

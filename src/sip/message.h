@@ -126,7 +126,4 @@ ParseError Parse(const char* data, size_t size, const ParseOptions& opt, Message
 // message (no Content-Length, a header section over max_size, a bad length).
 int64_t FrameLength(const char* data, size_t size, size_t max_size);
 
-// Case-insensitive ASCII comparison.
-bool EqualsNoCase(std::string_view a, std::string_view b);
-
 }  // namespace callguard::sip

@@ -5,17 +5,12 @@
 #include <cstdio>
 
 #include "core/hash.h"
+#include "core/time.h"
 #include "engine/verdict_writer.h"
 
 namespace callguard::sip {
 
 namespace {
-
-int64_t NowRealtimeNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 uint64_t HashBytes(std::string_view s, uint64_t h) {
   // FNV-1a folded through Mix64: good enough to key transactions, not security sensitive.
@@ -332,7 +327,7 @@ void Screener::WriteAnswer(const Message& m, const Peer& peer, const CachedAnswe
 }
 
 void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, std::string* out) {
-  int64_t now_ns = NowRealtimeNs();
+  int64_t now_ns = WallClockNs();
   int64_t now_ms = now_ns / 1000000;
   uint64_t key = TransactionKey(m);
   if (const CachedAnswer* cached = transactions_.Find(key, now_ms)) {
@@ -451,7 +446,7 @@ void Screener::Handle(const char* data, size_t size, const Peer& peer, bool data
   if (m.method == "INVITE") {
     Count(metrics_->sip_requests[kInvite]);
     HandleInvite(m, peer, rx_ns, out);
-    if (rx_ns > 0) metrics_->sip_latency.Record(NowRealtimeNs() - rx_ns);
+    if (rx_ns > 0) metrics_->sip_latency.Record(WallClockNs() - rx_ns);
     return;
   }
   if (m.method == "ACK") {
@@ -462,7 +457,7 @@ void Screener::Handle(const char* data, size_t size, const Peer& peer, bool data
     Count(metrics_->sip_requests[kCancel]);
     // The INVITE was answered at once, so a CANCEL only gets its own 200 (RFC 3261 §9.2);
     // one for a transaction never seen gets 481.
-    bool known = transactions_.Find(TransactionKey(m), NowRealtimeNs() / 1000000) != nullptr;
+    bool known = transactions_.Find(TransactionKey(m), WallClockNs() / 1000000) != nullptr;
     if (known) {
       StartResponse(m, peer, 200, "OK", out);
       Count(metrics_->sip_answers[kAns200]);

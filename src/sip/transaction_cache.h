@@ -20,9 +20,9 @@
 namespace callguard::sip {
 
 struct CachedAnswer {
-  uint16_t code = 0;   // SIP status code sent
-  uint8_t action = 0;  // Action, for 302 and blocks
-  uint8_t kind = 0;    // how the answer was made (the screener's AnswerKind)
+  uint16_t code = 0;    // SIP status code sent
+  uint8_t action = 0;   // Action, for 302 and blocks
+  uint8_t kind = 0;     // how the answer was made (the screener's AnswerKind)
   uint8_t verstat = 0;  // STIR/SHAKEN outcome: 0 not verified, 1 passed, 2 failed, 3 none
   double score = 0;
   const char* reason = nullptr;  // top reason code (static storage), or null

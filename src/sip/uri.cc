@@ -6,17 +6,6 @@ namespace callguard::sip {
 
 namespace {
 
-bool EqNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -41,24 +30,6 @@ constexpr CharTable kUriChars("-_.!~*'()%;/?:@&=+$,[]#");
 constexpr CharTable kTokenChars("-.!%*_+`'~");
 
 bool IsUriChar(char c) { return kUriChars(c); }
-
-// Skips LWS from position i of s; returns the new position.
-size_t SkipLws(std::string_view s, size_t i) {
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == ' ' || c == '\t') {
-      ++i;
-    } else if (c == '\r' && i + 2 < s.size() && s[i + 1] == '\n' &&
-               (s[i + 2] == ' ' || s[i + 2] == '\t')) {
-      i += 3;
-    } else if (c == '\n' && i + 1 < s.size() && (s[i + 1] == ' ' || s[i + 1] == '\t')) {
-      i += 2;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
 
 // Reads a quoted string starting at s[i] == '"'; returns the position after the closing quote,
 // or npos when it never closes.
@@ -102,8 +73,36 @@ bool ValidPort(std::string_view p) {
 
 }  // namespace
 
-bool Uri::IsSip() const { return EqNoCase(scheme, "sip") || EqNoCase(scheme, "sips"); }
-bool Uri::IsTel() const { return EqNoCase(scheme, "tel"); }
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+size_t SkipLws(std::string_view s, size_t i) {
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == ' ' || c == '\t') {
+      ++i;
+    } else if (c == '\r' && i + 2 < s.size() && s[i + 1] == '\n' &&
+               (s[i + 2] == ' ' || s[i + 2] == '\t')) {
+      i += 3;
+    } else if (c == '\n' && i + 1 < s.size() && (s[i + 1] == ' ' || s[i + 1] == '\t')) {
+      i += 2;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+bool Uri::IsSip() const { return EqualsNoCase(scheme, "sip") || EqualsNoCase(scheme, "sips"); }
+bool Uri::IsTel() const { return EqualsNoCase(scheme, "tel"); }
 
 bool IsLwsChar(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -365,7 +364,7 @@ std::string_view FindParam(std::string_view params, std::string_view name, bool*
   *found = false;
   std::string_view result;
   WalkParams(params, [&](std::string_view n, std::string_view v, bool) {
-    if (EqNoCase(n, name)) {
+    if (EqualsNoCase(n, name)) {
       *found = true;
       result = v;
       return false;

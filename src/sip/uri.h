@@ -34,6 +34,10 @@ struct NameAddr {
 };
 
 bool IsLwsChar(char c);  // SP, HT, CR or LF
+// Skips linear white space (SP, HT and folded line breaks) in s from i; returns the new index.
+size_t SkipLws(std::string_view s, size_t i);
+// Case-insensitive ASCII comparison.
+bool EqualsNoCase(std::string_view a, std::string_view b);
 // Trims SP, HT and folded line breaks from both ends.
 std::string_view TrimLws(std::string_view s);
 // RFC 3261 token characters.

@@ -110,6 +110,10 @@ done
 invite "$id"
 out=$(verify --now $(($(date +%s) + 3600)))
 expect "an hour later the same INVITE is stale: 403" "$out" '"sip_code":403' '"reason":"Stale Date"'
+"$CG" shaken verify --invite "$T/inv.sip" --freshness soon >/dev/null 2>"$T/usage.err"
+rc=$?
+check "a non-numeric option is a usage error naming it (exit 2)" \
+  bash -c "[ $rc = 2 ] && grep -q -- '--freshness: expected a number' '$T/usage.err'"
 printf 'garbage\n' >"$T/inv.sip"
 out=$(verify)
 expect "not a SIP request: a JSON answer, exit 0" "$out" '"result":"fail"' '"sip_code":400'

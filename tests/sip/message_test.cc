@@ -16,9 +16,7 @@
 namespace callguard::sip {
 namespace {
 
-std::string TortureDir() {
-  return std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/rfc4475/";
-}
+std::string TortureDir() { return std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/rfc4475/"; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -9,14 +9,10 @@
 #include <sstream>
 #include <string>
 
+#include "core/time.h"
+
 namespace callguard::sip {
 namespace {
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
 
 std::string ReadTorture(const std::string& name) {
   std::ifstream in(std::string(CALLGUARD_SOURCE_DIR) + "/tests/data/rfc4475/" + name + ".dat",
@@ -58,7 +54,7 @@ class ScreenerTest : public ::testing::Test {
   void SetUp() override { Make("version: 1\n"); }
   std::string Send(const std::string& msg, int64_t rx = 0) {
     std::string out;
-    screener_->Handle(msg.data(), msg.size(), peer_, true, rx == 0 ? NowNs() : rx, &out);
+    screener_->Handle(msg.data(), msg.size(), peer_, true, rx == 0 ? WallClockNs() : rx, &out);
     return out;
   }
 
@@ -143,7 +139,7 @@ TEST_F(ScreenerTest, EmergencyAndPriorityCallsAreNeverBlocked) {
 
 TEST_F(ScreenerTest, LateRequestsFailOpenOrClosedAsConfigured) {
   std::string hdr = "X-Callguard-Ingress: international\r\n";
-  int64_t late = NowNs() - 50'000'000;  // 50 ms ago, deadline 5 ms
+  int64_t late = WallClockNs() - 50'000'000;  // 50 ms ago, deadline 5 ms
   std::string a = Send(Invite("110", "13900139000", "d1", hdr), late);
   EXPECT_EQ(Code(a), 302) << a;
   EXPECT_NE(a.find("X-Callguard-Reason: fail_open_deadline"), std::string::npos);
@@ -261,15 +257,15 @@ TEST_F(ScreenerTest, DamagedMessagesThroughTheWholePath) {
     for (size_t n = 1; n <= bytes.size(); n += 1 + n / 32) {
       std::string cut = bytes.substr(0, n);
       std::string out;
-      screener_->Handle(cut.data(), cut.size(), peer_, true, NowNs(), &out);
-      screener_->Handle(cut.data(), cut.size(), peer_, false, NowNs(), &out);
+      screener_->Handle(cut.data(), cut.size(), peer_, true, WallClockNs(), &out);
+      screener_->Handle(cut.data(), cut.size(), peer_, false, WallClockNs(), &out);
       answered += !out.empty();
     }
     for (int k = 0; k < 200; ++k) {
       std::string b = bytes;
       for (int f = 0; f < 3; ++f) b[rng() % b.size()] = static_cast<char>(rng());
       std::string out;
-      screener_->Handle(b.data(), b.size(), peer_, true, NowNs(), &out);
+      screener_->Handle(b.data(), b.size(), peer_, true, WallClockNs(), &out);
       if (!out.empty()) {
         EXPECT_EQ(out.compare(0, 8, "SIP/2.0 "), 0) << name;
         EXPECT_EQ(out.substr(out.size() - 4), "\r\n\r\n") << name;
