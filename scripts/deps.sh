@@ -5,7 +5,11 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   libphonenumber-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
-  libcpp-httplib-dev libssl-dev
+  libcpp-httplib-dev libssl-dev libpq-dev
+  # the dashboard's front-end packages (npm) and its browser tests; the store's PostgreSQL tests
+  nodejs npm chromium postgresql
+  # benchmarks: HTTP load generator
+  wrk
   # integration tests: real SIP peers, HTTP client, the libFuzzer toolchain
   sip-tester kamailio kamailio-utils-modules kamailio-json-modules kamailio-secsipid-modules
   curl python3 openssl

@@ -19,6 +19,7 @@ std::string FormatRfc3339(int64_t unix_ms);
 // Wall-clock time (CLOCK_REALTIME) in nanoseconds since the Unix epoch: the clock of kernel
 // packet timestamps (SO_TIMESTAMPNS), so the two can be subtracted.
 int64_t WallClockNs();
+inline int64_t WallClockMs() { return WallClockNs() / 1000000; }
 void AppendRfc3339(int64_t unix_ms, std::string* out);
 
 // Parses a UTC offset "+08:00", "-05:30", "Z" or "UTC" into minutes east of UTC.

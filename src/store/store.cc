@@ -1,0 +1,592 @@
+#include "store/store.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "core/time.h"
+#include "shaken/base64url.h"
+
+namespace callguard::store {
+
+class Store::Lease {
+ public:
+  Lease(Store* s, std::unique_ptr<Db> db) : store_(s), db_(std::move(db)) {}
+  Lease(Lease&&) = default;
+  ~Lease() {
+    if (db_) store_->Release(std::move(db_));
+  }
+  Db* get() { return db_.get(); }
+  Db* operator->() { return db_.get(); }
+  Db& operator*() { return *db_; }
+
+ private:
+  Store* store_;
+  std::unique_ptr<Db> db_;
+};
+
+namespace {
+
+Result<std::unique_ptr<Db>> Connect(const std::string& url) {
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return OpenPostgres(url);
+  std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  return OpenSqlite(path);
+}
+
+std::optional<int64_t> OptInt(const Rows& r, size_t row, size_t c) {
+  if (r.Null(row, c)) return std::nullopt;
+  return r.Int(row, c);
+}
+
+constexpr const char* kListCols =
+    "id, kind, type, value, note, source, created_by, created_ms, expires_ms, removed_ms, "
+    "removed_by";
+
+ListRecord ListAt(const Rows& r, size_t i) {
+  ListRecord e;
+  e.id = r.Int(i, 0);
+  e.kind = r.Text(i, 1);
+  e.type = r.Text(i, 2);
+  e.value = r.Text(i, 3);
+  e.note = r.Text(i, 4);
+  e.source = r.Text(i, 5);
+  e.created_by = r.Text(i, 6);
+  e.created_ms = r.Int(i, 7);
+  e.expires_ms = OptInt(r, i, 8);
+  e.removed_ms = OptInt(r, i, 9);
+  e.removed_by = r.Text(i, 10);
+  return e;
+}
+
+constexpr const char* kAppealCols =
+    "id, number, contact, reason, call_id, status, decided_by, decision_note, source_ip, "
+    "created_ms, decided_ms";
+
+Appeal AppealAt(const Rows& r, size_t i) {
+  Appeal a;
+  a.id = r.Text(i, 0);
+  a.number = r.Text(i, 1);
+  a.contact = r.Text(i, 2);
+  a.reason = r.Text(i, 3);
+  a.call_id = r.Text(i, 4);
+  a.status = r.Text(i, 5);
+  a.decided_by = r.Text(i, 6);
+  a.decision_note = r.Text(i, 7);
+  a.source_ip = r.Text(i, 8);
+  a.created_ms = r.Int(i, 9);
+  a.decided_ms = OptInt(r, i, 10);
+  return a;
+}
+
+Result<int64_t> InsertList(Db& db, const ListRecord& e) {
+  auto r = db.Query(
+      "INSERT INTO list_entries (kind, type, value, note, source, created_by, created_ms, "
+      "expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+      {e.kind, e.type, e.value, e.note, e.source, e.created_by, e.created_ms,
+       Param::Opt(e.expires_ms)});
+  if (!r.ok()) return r.status();
+  return r->Int(0, 0);
+}
+
+// Removes the active block entries of one number (type number) and returns how many.
+Result<int64_t> RemoveBlocks(Db& db, const std::string& number, const std::string& by,
+                             int64_t now_ms) {
+  auto r = db.Query(
+      "UPDATE list_entries SET removed_ms = $1, removed_by = $2 WHERE kind = 'block' AND "
+      "type = 'number' AND value = $3 AND removed_ms IS NULL",
+      {now_ms, by, number});
+  if (!r.ok()) return r.status();
+  return r->affected;
+}
+
+}  // namespace
+
+std::string RandomId(std::string_view prefix, size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  return std::string(prefix) + shaken::Base64UrlEncode(raw);
+}
+
+std::string Sha256Hex(std::string_view s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(s.data(), s.size(), md, &n, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& url, int pool_size) {
+  std::unique_ptr<Store> s(new Store);
+  s->url_ = url;
+  auto first = Connect(url);
+  if (!first.ok()) return first.status();
+  s->backend_ = std::string(first.value()->backend());
+  Status st = s->Migrate(*first.value());
+  if (!st.ok()) return st;
+  s->free_.push_back(std::move(first.value()));
+  for (int i = 1; i < pool_size; ++i) {
+    auto c = Connect(url);
+    if (!c.ok()) return c.status();
+    s->free_.push_back(std::move(c.value()));
+  }
+  return s;
+}
+
+Store::~Store() = default;
+
+Store::Lease Store::Acquire() {
+  std::unique_ptr<Db> db;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    db = std::move(free_.back());
+    free_.pop_back();
+  }
+  if (!db->healthy()) {  // PostgreSQL went away and came back: reconnect once
+    auto c = Connect(url_);
+    if (c.ok()) db = std::move(c.value());
+  }
+  return Lease(this, std::move(db));
+}
+
+void Store::Release(std::unique_ptr<Db> db) {
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(std::move(db));
+  cv_.notify_one();
+}
+
+Status Store::Migrate(Db& db) {
+  CG_RETURN_IF_ERROR(db.Script(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "description TEXT NOT NULL, applied_ms BIGINT NOT NULL)"));
+  bool pg = backend_ == "postgresql";
+  if (pg) CG_RETURN_IF_ERROR(db.Script("SELECT pg_advisory_lock(7274841)"));
+  auto migrations = Migrations(backend_);
+  Status result;
+  for (size_t i = 0; i < migrations.size() && result.ok(); ++i) {
+    int version = static_cast<int>(i + 1);
+    result = db.Begin();
+    if (!result.ok()) break;
+    auto have = db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+    if (!have.ok()) {
+      result = have.status();
+    } else if (have->Int(0, 0) >= version) {
+      result = db.Commit();
+      continue;
+    } else {
+      result = db.Script(migrations[i].second);
+      if (result.ok())
+        result = db.Query("INSERT INTO schema_migrations VALUES ($1, $2, $3)",
+                          {version, migrations[i].first, WallClockMs()})
+                     .status();
+      if (result.ok()) result = db.Commit();
+    }
+    if (!result.ok()) {
+      db.Rollback();
+      result = Status::IoError("store: migration " + std::to_string(version) + " (" +
+                               migrations[i].first + "): " + std::string(result.message()));
+    }
+  }
+  if (result.ok()) {
+    auto have = db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+    if (!have.ok()) {
+      result = have.status();
+    } else {
+      schema_version_ = static_cast<int>(have->Int(0, 0));
+      if (schema_version_ > static_cast<int>(migrations.size()))
+        result = Status::InvalidArgument(
+            "store: the schema is at version " + std::to_string(schema_version_) +
+            ", newer than this callguard knows (" + std::to_string(migrations.size()) + ")");
+    }
+  }
+  if (pg) db.Script("SELECT pg_advisory_unlock(7274841)");
+  return result;
+}
+
+Status Store::InTransaction(const std::function<Status(Db&)>& fn) {
+  Lease db = Acquire();
+  CG_RETURN_IF_ERROR(db->Begin());
+  Status st = fn(*db);
+  if (st.ok()) st = db->Commit();
+  if (!st.ok()) db->Rollback();
+  return st;
+}
+
+// ---- lists
+
+Result<ListRecord> Store::AddListEntry(ListRecord r) {
+  Lease db = Acquire();
+  auto id = InsertList(*db, r);
+  if (!id.ok()) return id.status();
+  r.id = id.value();
+  return r;
+}
+
+Result<bool> Store::RemoveListEntry(int64_t id, const std::string& by, int64_t now_ms) {
+  Lease db = Acquire();
+  auto r = db->Query(
+      "UPDATE list_entries SET removed_ms = $1, removed_by = $2 WHERE id = $3 AND removed_ms "
+      "IS NULL",
+      {now_ms, by, id});
+  if (!r.ok()) return r.status();
+  return r->affected > 0;
+}
+
+Result<std::vector<ListRecord>> Store::ListEntries(const ListQuery& q) {
+  Lease db = Acquire();
+  std::string sql = std::string("SELECT ") + kListCols +
+                    " FROM list_entries WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR value = $2)"
+                    " AND ($3 = 1 OR (removed_ms IS NULL AND (expires_ms IS NULL OR expires_ms "
+                    "> $4))) ORDER BY id DESC LIMIT $5";
+  auto r = db->Query(sql, {q.kind, q.value, q.include_inactive ? 1 : 0, q.now_ms, q.limit});
+  if (!r.ok()) return r.status();
+  std::vector<ListRecord> out;
+  for (size_t i = 0; i < r->size(); ++i) out.push_back(ListAt(*r, i));
+  return out;
+}
+
+Result<std::vector<ListRecord>> Store::LiveListEntries() {
+  Lease db = Acquire();
+  auto r = db->Query(std::string("SELECT ") + kListCols +
+                         " FROM list_entries WHERE removed_ms IS NULL ORDER BY id",
+                     {});
+  if (!r.ok()) return r.status();
+  std::vector<ListRecord> out;
+  for (size_t i = 0; i < r->size(); ++i) out.push_back(ListAt(*r, i));
+  return out;
+}
+
+// ---- reports and feedback
+
+Result<Report> Store::AddReport(Report r) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "INSERT INTO reports (number, reporter, category, description, call_time_ms, source_ip, "
+      "created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+      {r.number, r.reporter, r.category, r.description, Param::Opt(r.call_time_ms), r.source_ip,
+       r.created_ms});
+  if (!q.ok()) return q.status();
+  r.id = q->Int(0, 0);
+  return r;
+}
+
+Result<std::vector<Report>> Store::ReportsFor(const std::string& number, int limit) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT id, number, reporter, category, description, call_time_ms, source_ip, created_ms "
+      "FROM reports WHERE number = $1 ORDER BY created_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Report> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    Report r;
+    r.id = q->Int(i, 0);
+    r.number = q->Text(i, 1);
+    r.reporter = q->Text(i, 2);
+    r.category = q->Text(i, 3);
+    r.description = q->Text(i, 4);
+    r.call_time_ms = OptInt(*q, i, 5);
+    r.source_ip = q->Text(i, 6);
+    r.created_ms = q->Int(i, 7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> Store::CountReporters(const std::string& number, int64_t since_ms) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT COUNT(DISTINCT CASE WHEN reporter = '' THEN 'id:' || CAST(id AS TEXT) ELSE "
+      "reporter END) FROM reports WHERE number = $1 AND created_ms >= $2",
+      {number, since_ms});
+  if (!q.ok()) return q.status();
+  return q->Int(0, 0);
+}
+
+Result<Feedback> Store::AddFeedback(Feedback f) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "INSERT INTO feedback (number, verdict, note, analyst, created_ms) VALUES ($1, $2, $3, "
+      "$4, $5) RETURNING id",
+      {f.number, f.verdict, f.note, f.analyst, f.created_ms});
+  if (!q.ok()) return q.status();
+  f.id = q->Int(0, 0);
+  return f;
+}
+
+Result<Feedback> Store::ApplyFeedback(Feedback f, const ListRecord& entry) {
+  Status st = InTransaction([&](Db& db) -> Status {
+    auto q = db.Query(
+        "INSERT INTO feedback (number, verdict, note, analyst, created_ms) VALUES ($1, $2, "
+        "$3, $4, $5) RETURNING id",
+        {f.number, f.verdict, f.note, f.analyst, f.created_ms});
+    if (!q.ok()) return q.status();
+    f.id = q->Int(0, 0);
+    if (f.verdict == "clear") {
+      auto n = RemoveBlocks(db, f.number, f.analyst, f.created_ms);
+      if (!n.ok()) return n.status();
+    } else {
+      // A confirmed number loses any allow entry it had, so the block applies.
+      auto r = db.Query(
+          "UPDATE list_entries SET removed_ms = $1, removed_by = $2 WHERE kind = 'allow' AND "
+          "type = 'number' AND value = $3 AND removed_ms IS NULL",
+          {f.created_ms, f.analyst, f.number});
+      if (!r.ok()) return r.status();
+    }
+    return InsertList(db, entry).status();
+  });
+  if (!st.ok()) return st;
+  return f;
+}
+
+Result<std::vector<Feedback>> Store::FeedbackFor(const std::string& number, int limit) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT id, number, verdict, note, analyst, created_ms FROM feedback WHERE number = $1 "
+      "ORDER BY created_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Feedback> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    Feedback f;
+    f.id = q->Int(i, 0);
+    f.number = q->Text(i, 1);
+    f.verdict = q->Text(i, 2);
+    f.note = q->Text(i, 3);
+    f.analyst = q->Text(i, 4);
+    f.created_ms = q->Int(i, 5);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// ---- appeals
+
+Result<Appeal> Store::AddAppeal(Appeal a) {
+  if (a.id.empty()) a.id = RandomId("ap_", 12);
+  Lease db = Acquire();
+  auto q = db->Query("INSERT INTO appeals (" + std::string(kAppealCols) +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     {a.id, a.number, a.contact, a.reason, a.call_id, a.status, a.decided_by,
+                      a.decision_note, a.source_ip, a.created_ms, Param::Opt(a.decided_ms)});
+  if (!q.ok()) return q.status();
+  return a;
+}
+
+Result<std::optional<Appeal>> Store::GetAppeal(const std::string& id) {
+  Lease db = Acquire();
+  auto q = db->Query("SELECT " + std::string(kAppealCols) + " FROM appeals WHERE id = $1", {id});
+  if (!q.ok()) return q.status();
+  if (q->empty()) return std::optional<Appeal>();
+  return std::optional<Appeal>(AppealAt(*q, 0));
+}
+
+Result<std::vector<Appeal>> Store::Appeals(const std::string& status, const std::string& number,
+                                           int limit) {
+  Lease db = Acquire();
+  auto q = db->Query("SELECT " + std::string(kAppealCols) +
+                         " FROM appeals WHERE ($1 = '' OR status = $1) AND ($2 = '' OR number = "
+                         "$2) ORDER BY created_ms DESC, id LIMIT $3",
+                     {status, number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Appeal> out;
+  for (size_t i = 0; i < q->size(); ++i) out.push_back(AppealAt(*q, i));
+  return out;
+}
+
+Result<Appeal> Store::DecideAppeal(const std::string& id, const std::string& status,
+                                   const std::string& by, const std::string& note,
+                                   int64_t now_ms, const ListRecord* allow) {
+  Appeal out;
+  Status st = InTransaction([&](Db& db) -> Status {
+    auto q = db.Query("SELECT " + std::string(kAppealCols) + " FROM appeals WHERE id = $1",
+                      {id});
+    if (!q.ok()) return q.status();
+    if (q->empty()) return Status::NotFound("no appeal '" + id + "'");
+    out = AppealAt(*q, 0);
+    if (out.status != "open")
+      return Status::InvalidArgument("appeal '" + id + "' was already decided (" + out.status +
+                                     ")");
+    auto u = db.Query(
+        "UPDATE appeals SET status = $1, decided_by = $2, decision_note = $3, decided_ms = $4 "
+        "WHERE id = $5 AND status = 'open'",
+        {status, by, note, now_ms, id});
+    if (!u.ok()) return u.status();
+    if (u->affected != 1) return Status::InvalidArgument("appeal '" + id + "' was decided meanwhile");
+    out.status = status;
+    out.decided_by = by;
+    out.decision_note = note;
+    out.decided_ms = now_ms;
+    if (allow) {
+      auto n = RemoveBlocks(db, out.number, by, now_ms);
+      if (!n.ok()) return n.status();
+      auto ins = InsertList(db, *allow);
+      if (!ins.ok()) return ins.status();
+    }
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+// ---- verdicts
+
+Status Store::AddVerdicts(const std::vector<VerdictRecord>& v) {
+  if (v.empty()) return Status::Ok();
+  return InTransaction([&](Db& db) -> Status {
+    for (const auto& r : v) {
+      auto q = db.Query(
+          "INSERT INTO verdicts (time_ms, call_id, caller, callee, action, score, verdict) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          {r.time_ms, r.call_id, r.caller, r.callee, r.action, r.score, r.json});
+      if (!q.ok()) return q.status();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<VerdictRecord>> Store::VerdictsFor(const std::string& number, int limit) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT time_ms, call_id, caller, callee, action, score, verdict FROM verdicts WHERE "
+      "caller = $1 ORDER BY time_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<VerdictRecord> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    VerdictRecord r;
+    r.time_ms = q->Int(i, 0);
+    r.call_id = q->Text(i, 1);
+    r.caller = q->Text(i, 2);
+    r.callee = q->Text(i, 3);
+    r.action = q->Text(i, 4);
+    r.score = q->Real(i, 5);
+    r.json = q->Text(i, 6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> Store::PurgeVerdicts(int64_t before_ms) {
+  Lease db = Acquire();
+  auto q = db->Query("DELETE FROM verdicts WHERE time_ms < $1", {before_ms});
+  if (!q.ok()) return q.status();
+  return q->affected;
+}
+
+Result<int64_t> Store::CountVerdicts() {
+  Lease db = Acquire();
+  auto q = db->Query("SELECT COUNT(*) FROM verdicts", {});
+  if (!q.ok()) return q.status();
+  return q->Int(0, 0);
+}
+
+// ---- tokens
+
+Status Store::AddToken(const TokenRecord& t, const std::string& hash) {
+  Lease db = Acquire();
+  return db
+      ->Query(
+          "INSERT INTO tokens (id, hash, role, name, created_ms, expires_ms) VALUES ($1, $2, "
+          "$3, $4, $5, $6)",
+          {t.id, hash, t.role, t.name, t.created_ms, Param::Opt(t.expires_ms)})
+      .status();
+}
+
+Result<std::optional<TokenRecord>> Store::FindToken(const std::string& hash) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT id, role, name, created_ms, expires_ms, revoked_ms FROM tokens WHERE hash = $1",
+      {hash});
+  if (!q.ok()) return q.status();
+  if (q->empty()) return std::optional<TokenRecord>();
+  TokenRecord t;
+  t.id = q->Text(0, 0);
+  t.role = q->Text(0, 1);
+  t.name = q->Text(0, 2);
+  t.created_ms = q->Int(0, 3);
+  t.expires_ms = OptInt(*q, 0, 4);
+  t.revoked_ms = OptInt(*q, 0, 5);
+  return std::optional<TokenRecord>(std::move(t));
+}
+
+Result<bool> Store::RevokeToken(const std::string& id, int64_t now_ms) {
+  Lease db = Acquire();
+  auto q = db->Query("UPDATE tokens SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
+                     {now_ms, id});
+  if (!q.ok()) return q.status();
+  return q->affected > 0;
+}
+
+Result<std::vector<TokenRecord>> Store::Tokens() {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT id, role, name, created_ms, expires_ms, revoked_ms FROM tokens ORDER BY "
+      "created_ms, id",
+      {});
+  if (!q.ok()) return q.status();
+  std::vector<TokenRecord> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    TokenRecord t;
+    t.id = q->Text(i, 0);
+    t.role = q->Text(i, 1);
+    t.name = q->Text(i, 2);
+    t.created_ms = q->Int(i, 3);
+    t.expires_ms = OptInt(*q, i, 4);
+    t.revoked_ms = OptInt(*q, i, 5);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// ---- access log
+
+Status Store::AddAccess(const std::vector<AccessRecord>& a) {
+  if (a.empty()) return Status::Ok();
+  return InTransaction([&](Db& db) -> Status {
+    for (const auto& r : a) {
+      auto q = db.Query(
+          "INSERT INTO access_log (time_ms, actor, role, action, target, source_ip, status) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          {r.time_ms, r.actor, r.role, r.action, r.target, r.source_ip, r.status});
+      if (!q.ok()) return q.status();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AccessRecord>> Store::AccessLog(const std::string& target, int limit) {
+  Lease db = Acquire();
+  auto q = db->Query(
+      "SELECT time_ms, actor, role, action, target, source_ip, status FROM access_log WHERE ($1 "
+      "= '' OR target = $1) ORDER BY time_ms DESC, id DESC LIMIT $2",
+      {target, limit});
+  if (!q.ok()) return q.status();
+  std::vector<AccessRecord> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    AccessRecord r;
+    r.time_ms = q->Int(i, 0);
+    r.actor = q->Text(i, 1);
+    r.role = q->Text(i, 2);
+    r.action = q->Text(i, 3);
+    r.target = q->Text(i, 4);
+    r.source_ip = q->Text(i, 5);
+    r.status = static_cast<int>(q->Int(i, 6));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> Store::PurgeAccess(int64_t before_ms) {
+  Lease db = Acquire();
+  auto q = db->Query("DELETE FROM access_log WHERE time_ms < $1", {before_ms});
+  if (!q.ok()) return q.status();
+  return q->affected;
+}
+
+}  // namespace callguard::store
