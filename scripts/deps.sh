@@ -7,7 +7,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
   libcpp-httplib-dev libssl-dev libpq-dev
   # the dashboard's front-end packages (npm) and its browser tests; the store's PostgreSQL tests
-  nodejs npm chromium postgresql
+  chromium postgresql
   # benchmarks: HTTP load generator
   wrk
   # integration tests: real SIP peers, HTTP client, the libFuzzer toolchain
@@ -19,6 +19,9 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm: a machine may already have them from elsewhere (NodeSource's nodejs bundles
+# npm, and Debian's npm would conflict with it), so install Debian's only when npm is absent.
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -1,172 +1,64 @@
 #include "api/http_api.h"
 
-#include <httplib.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
-#include "core/time.h"
-#include "engine/verdict_writer.h"
-#include "service/cdr_intake.h"
+#include "api/http_util.h"
 #include "service/service.h"
+
+#ifndef CALLGUARD_WEB_DIR
+#define CALLGUARD_WEB_DIR ""
+#endif
 
 namespace callguard {
 
-namespace {
+std::string DefaultDashboardDir() { return CALLGUARD_WEB_DIR; }
 
-void JsonError(httplib::Response& res, int status, std::string_view code, std::string_view msg) {
-  std::string body = "{\"error\":{\"code\":";
-  AppendJsonString(code, &body);
-  body += ",\"message\":";
-  AppendJsonString(msg, &body);
-  body += "}}\n";
-  res.status = status;
-  res.set_content(body, "application/json");
+HttpApi::HttpApi(Service* service) : service_(service) {
+  const Config& cfg = service->config();
+  auth_ = std::make_unique<TokenAuth>(service->store(), cfg.api.token_cache_s);
+  limiter_ = std::make_unique<RateLimiter>(cfg.api.public_rate_per_minute, cfg.api.public_burst);
+  ctx_ = std::make_unique<api::Context>(
+      api::Context{service, service->store(), &service->config(), auth_.get(), limiter_.get()});
 }
-
-// Reads an optional string field; false (with an error response) when it has another type.
-bool GetString(const nlohmann::json& j, const char* key, std::string* out, httplib::Response& res) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    JsonError(res, 400, "bad_field", std::string("field '") + key + "' must be a string");
-    return false;
-  }
-  *out = it->get<std::string>();
-  return true;
-}
-
-}  // namespace
-
-HttpApi::HttpApi(Service* service) : service_(service), server_(new httplib::Server) {}
 
 HttpApi::~HttpApi() { Stop(); }
 
 void HttpApi::Routes() {
   httplib::Server& s = *server_;
-  Service* svc = service_;
+  api::RouteScreening(s, ctx_.get());
+  api::RouteNumbers(s, ctx_.get());
+  api::RouteCases(s, ctx_.get());
 
-  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}\n", "application/json");
-  });
-  s.Get("/readyz", [svc](const httplib::Request&, httplib::Response& res) {
-    if (svc->ready()) {
-      res.set_content("{\"status\":\"ready\"}\n", "application/json");
+  const ApiConfig& ac = service_->config().api;
+  if (ac.dashboard) {
+    std::string dir = ac.dashboard_dir.empty() ? DefaultDashboardDir() : ac.dashboard_dir;
+    struct stat st;
+    if (!dir.empty() && stat((dir + "/index.html").c_str(), &st) == 0) {
+      s.set_mount_point("/ui", dir);
+      s.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ui/"); });
     } else {
-      JsonError(res, 503, "not_ready", "the engine is starting or stopping");
+      fprintf(stderr, "callguard serve: dashboard off: no index.html in '%s'\n", dir.c_str());
     }
+  }
+  // Security headers on every answer; the dashboard loads nothing from elsewhere.
+  s.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "no-store");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    int cls = res.status / 100 - 2;
+    service_->metrics().http_requests[cls >= 0 && cls < 4 ? cls : 4].fetch_add(
+        1, std::memory_order_relaxed);
   });
-  s.Get("/metrics", [svc](const httplib::Request&, httplib::Response& res) {
-    res.set_content(svc->metrics().Prometheus(), "text/plain; version=0.0.4");
-  });
-
-  s.Post("/v1/screen", [svc](const httplib::Request& req, httplib::Response& res) {
-    nlohmann::json j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return JsonError(res, 400, "bad_json", "the body must be one JSON object");
-    }
-    ScreenRequest r;
-    std::string start;
-    bool ok = GetString(j, "call_id", &r.call_id, res) && GetString(j, "caller", &r.caller, res) &&
-              GetString(j, "callee", &r.callee, res) && GetString(j, "ingress", &r.ingress, res) &&
-              GetString(j, "trunk", &r.trunk, res) &&
-              GetString(j, "origin_country", &r.origin_country, res) &&
-              GetString(j, "origin_ip", &r.origin_ip, res) &&
-              GetString(j, "start_time", &start, res);
-    ok = ok && GetString(j, "identity", &r.identity, res);  // verified when SHAKEN is on
-    if (!ok) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return;
-    }
-    if (r.callee.empty()) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return JsonError(res, 400, "missing_field", "field 'callee' is required");
-    }
-    Ingress ing;
-    if (!r.ingress.empty() && !ParseIngress(r.ingress, &ing)) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return JsonError(res, 400, "bad_field",
-                       "field 'ingress' must be mobile, fixed, voip, international or "
-                       "interconnect");
-    }
-    IpAddress ip;
-    if (!r.origin_ip.empty() && !ParseIp(r.origin_ip, &ip)) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return JsonError(res, 400, "bad_field", "field 'origin_ip' is not an IP address");
-    }
-    if (!start.empty() && !ParseTimestamp(start, 0, &r.start_ms)) {
-      svc->metrics().http_bad_requests.fetch_add(1);
-      return JsonError(res, 400, "bad_field", "field 'start_time' is not an RFC 3339 time");
-    }
-    auto p = j.find("priority");
-    if (p != j.end() && !p->is_null()) {
-      if (!p->is_boolean()) {
-        svc->metrics().http_bad_requests.fetch_add(1);
-        return JsonError(res, 400, "bad_field", "field 'priority' must be true or false");
-      }
-      r.priority = p->get<bool>();
-    }
-    if (r.call_id.empty()) r.call_id = "http-" + std::to_string(svc->metrics().http_screen.load());
-    res.set_content(svc->Screen(r) + "\n", "application/json");
-  });
-
-  s.Post("/v1/cdr", [svc](const httplib::Request& req, httplib::Response& res) {
-    // The format: ?format=..., else from the content type, else detected from the content.
-    CdrFormat fmt = CdrFormat::kAuto;
-    std::string f = req.get_param_value("format");
-    std::string ctype = req.get_header_value("Content-Type");
-    if (!f.empty()) {
-      if (!ParseCdrFormat(f, &fmt))
-        return JsonError(res, 400, "bad_format",
-                         "format must be auto, canonical, jsonl, asterisk or freeswitch");
-    } else if (ctype.find("ndjson") != std::string::npos ||
-               ctype.find("jsonl") != std::string::npos ||
-               ctype.find("json-lines") != std::string::npos) {
-      fmt = CdrFormat::kJsonl;
-    }
-    if (req.body.empty()) return JsonError(res, 400, "empty_body", "no call records in the body");
-    // Spill the body to an anonymous memory file and read it like any call-record file.
-    int fd = memfd_create("callguard-cdr", MFD_CLOEXEC);
-    if (fd < 0) return JsonError(res, 500, "internal", "cannot buffer the body");
-    size_t off = 0;
-    while (off < req.body.size()) {
-      ssize_t n = write(fd, req.body.data() + off, req.body.size() - off);
-      if (n <= 0) {
-        close(fd);
-        return JsonError(res, 500, "internal", "cannot buffer the body");
-      }
-      off += static_cast<size_t>(n);
-    }
-    thread_local std::unique_ptr<Normaliser> norm;
-    if (!norm) norm = std::move(Normaliser::Create(svc->config().engine.region).value());
-    std::string path = "/proc/self/fd/" + std::to_string(fd);
-    IntakeResult r = IngestCdrFile(path, "body", fmt, svc, norm.get(), nullptr);
-    close(fd);
-    if (!r.status.ok() && r.accepted == 0 && r.rejected == 0) {
-      std::string msg = r.status.ToString();
-      for (size_t at; (at = msg.find(path)) != std::string::npos;)
-        msg.replace(at, path.size(), "body");
-      return JsonError(res, 400, "unreadable", msg);
-    }
-    std::string body = "{\"accepted\":" + std::to_string(r.accepted) +
-                       ",\"rejected\":" + std::to_string(r.rejected) + ",\"format\":";
-    AppendJsonString(r.format, &body);
-    body += ",\"errors\":[";
-    for (size_t i = 0; i < r.first_errors.size(); ++i) {
-      if (i) body += ",";
-      AppendJsonString(r.first_errors[i], &body);
-    }
-    body += "]}\n";
-    res.status = r.status.ok() ? (r.rejected > 0 && r.accepted == 0 ? 400 : 200) : 503;
-    res.set_content(body, "application/json");
-  });
-
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 404) JsonError(res, 404, "not_found", "no such endpoint");
-    if (res.status == 405) JsonError(res, 405, "method_not_allowed", "method not allowed here");
-    if (res.status == 413) JsonError(res, 413, "too_large", "request body too large");
+    if (res.status == 404) api::JsonError(res, 404, "not_found", "no such endpoint");
+    if (res.status == 405) api::JsonError(res, 405, "method_not_allowed", "method not allowed");
+    if (res.status == 413) api::JsonError(res, 413, "too_large", "request body too large");
+    if (res.status == 400 && res.body.empty())
+      api::JsonError(res, 400, "bad_request", "the request is not valid HTTP");
+  });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    api::JsonError(res, 500, "internal", "internal error");
   });
 }
 
@@ -177,12 +69,27 @@ Status HttpApi::Start(const std::string& address) {
   std::string host = address.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   int port = atoi(address.c_str() + colon + 1);
-  int threads = service_->config().serve.http_threads;
+  const Config& cfg = service_->config();
+  if (!cfg.api.tls_cert.empty()) {
+    auto ssl =
+        std::make_unique<httplib::SSLServer>(cfg.api.tls_cert.c_str(), cfg.api.tls_key.c_str());
+    if (!ssl->is_valid())
+      return Status::InvalidArgument("api.tls_cert/api.tls_key: cannot load " + cfg.api.tls_cert +
+                                     " and " + cfg.api.tls_key +
+                                     " (PEM certificate and matching private key)");
+    server_ = std::move(ssl);
+    tls_ = true;
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  int threads = cfg.serve.http_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_payload_max_length(static_cast<size_t>(service_->config().serve.max_cdr_body_bytes));
+  server_->set_payload_max_length(static_cast<size_t>(cfg.serve.max_cdr_body_bytes));
+  // A slow client gets 10 s to send its request, then the connection is closed.
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
-  server_->set_keep_alive_max_count(1000);
+  server_->set_keep_alive_max_count(10000);
+  server_->set_keep_alive_timeout(30);
   Routes();
   if (port == 0) {
     port_ = server_->bind_to_any_port(host);

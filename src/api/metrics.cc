@@ -152,6 +152,29 @@ std::string Metrics::Prometheus() const {
           http_screen_fail_open);
   counter("callguard_http_bad_requests_total", "HTTP requests rejected as malformed",
           http_bad_requests);
+  labelled("callguard_http_requests_total", "HTTP API answers by status class", "class",
+           {"2xx", "3xx", "4xx", "5xx", "other"}, http_requests);
+  counter("callguard_http_unauthorized_total", "HTTP requests without a valid token",
+          http_unauthorized);
+  counter("callguard_http_forbidden_total", "HTTP requests whose token lacks the role",
+          http_forbidden);
+  counter("callguard_http_rate_limited_total", "public HTTP requests over the per-address rate",
+          http_rate_limited);
+  counter("callguard_number_lookups_total", "GET /v1/numbers/{number}", number_lookups);
+  counter("callguard_reports_total", "scam reports received", reports);
+  counter("callguard_feedback_total", "analyst feedback applied", feedback);
+  counter("callguard_appeals_total", "appeals received", appeals);
+  counter("callguard_appeal_decisions_total", "appeals decided", appeal_decisions);
+  counter("callguard_list_changes_total", "list entries added or removed over the API",
+          list_changes);
+  counter("callguard_store_errors_total", "store operations that failed", store_errors);
+  counter("callguard_verdicts_recorded_total", "verdicts written to the audit trail",
+          verdicts_recorded);
+  counter("callguard_verdicts_trail_dropped_total",
+          "verdicts not recorded (trail queue full or write failed)", verdicts_trail_dropped);
+  counter("callguard_access_logged_total", "reads of personal data written to the audit log",
+          access_logged);
+  counter("callguard_list_refreshes_total", "list entries re-read from the store", list_refreshes);
   counter("callguard_cdr_accepted_total", "call records learned from", cdr_accepted);
   counter("callguard_cdr_rejected_total", "call records rejected", cdr_rejected);
   counter("callguard_spool_files_total", "spool files processed", spool_files);

@@ -60,6 +60,22 @@ struct Metrics {
   Counter http_screen{0};
   Counter http_screen_fail_open{0};
   Counter http_bad_requests{0};
+  Counter http_requests[5] = {};  // by status class: 2xx, 3xx, 4xx, 5xx, other
+  Counter http_unauthorized{0};   // no or invalid token (401)
+  Counter http_forbidden{0};      // token lacks the role (403)
+  Counter http_rate_limited{0};   // public endpoints over the per-address rate (429)
+  Counter number_lookups{0};      // GET /v1/numbers/{number}
+  Counter reports{0};
+  Counter feedback{0};
+  Counter appeals{0};
+  Counter appeal_decisions{0};
+  Counter list_changes{0};
+  // Store
+  Counter store_errors{0};            // a store operation failed (answered 503)
+  Counter verdicts_recorded{0};       // written to the verdict trail
+  Counter verdicts_trail_dropped{0};  // not recorded: the trail's queue was full or a write failed
+  Counter access_logged{0};
+  Counter list_refreshes{0};  // list entries re-read from the store
   // Learning
   Counter cdr_accepted{0};
   Counter cdr_rejected{0};

@@ -10,5 +10,6 @@ int RunSimulate(int argc, char** argv);
 int RunEval(int argc, char** argv);
 int RunServe(int argc, char** argv);
 int RunShaken(int argc, char** argv);
+int RunToken(int argc, char** argv);
 
 }  // namespace callguard

@@ -16,6 +16,7 @@ commands:
   score         score call records into verdicts (JSON Lines)
   serve         screen live calls: SIP redirect server, HTTP API, CDR intake
   shaken        verify a STIR/SHAKEN-signed INVITE, or sign one (for tests)
+  token         create, list and revoke API tokens
   simulate      simulate a network with scam operations (labelled call records)
   eval          measure detection quality of verdicts against labelled call records
   state reset   forget one number's threshold counters in a saved engine state
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   if (cmd == "score") return callguard::RunScore(argc - 2, argv + 2);
   if (cmd == "shaken") return callguard::RunShaken(argc - 2, argv + 2);
   if (cmd == "serve") return callguard::RunServe(argc - 2, argv + 2);
+  if (cmd == "token") return callguard::RunToken(argc - 2, argv + 2);
   if (cmd == "simulate") return callguard::RunSimulate(argc - 2, argv + 2);
   if (cmd == "eval") return callguard::RunEval(argc - 2, argv + 2);
   if (cmd == "state") {

@@ -1,4 +1,5 @@
 // `callguard serve`: the live screening service (SIP redirect server + HTTP API + CDR intake).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "core/subscribers.h"
 #include "service/cdr_intake.h"
 #include "service/service.h"
+#include "store/store.h"
 
 namespace callguard {
 
@@ -22,6 +24,9 @@ Screens calls as they are set up: answers every SIP INVITE (UDP and TCP) as a re
 (302 to proceed, with a label for the proxy to apply, or 603/607/608 to block) and POST
 /v1/screen over HTTP, and keeps learning from completed-call records (POST /v1/cdr and a spool
 directory). Listeners, deadlines and answers are set in the config's `serve:` section.
+The HTTP API (docs/api/openapi.yaml) and the dashboard (/ui/) need tokens: `callguard token
+create --role analyst`. Lists, reports, appeals, the verdict trail and the access log live in
+the store (`store:`; SQLite in store.data_dir by default, or PostgreSQL).
 
 options:
   --config FILE        configuration (YAML); `serve:` holds the listeners
@@ -30,6 +35,8 @@ options:
   --http HOST:PORT     override serve.http ("off" disables it)
   --state FILE         override serve.state (snapshot loaded at start, saved at stop)
   --spool DIR          override serve.spool (directory watched for call-record files)
+  --store URL          override store.url (postgresql://... or sqlite:PATH)
+  --data-dir DIR       override store.data_dir (the SQLite store when store.url is not set)
   --help               this text
 
 signals: SIGTERM/SIGINT stop gracefully (the state is saved); SIGHUP reloads lists and rules.
@@ -40,7 +47,8 @@ On start it prints one line per listener ("listening sip udp://127.0.0.1:5060").
 
 int RunServe(int argc, char** argv) {
   auto parsed =
-      Args::Parse(argc, argv, {"help"}, {"config", "subscribers", "sip", "http", "state", "spool"});
+      Args::Parse(argc, argv, {"help"},
+                  {"config", "subscribers", "sip", "http", "state", "spool", "store", "data-dir"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "callguard serve: %s\n\n%s", parsed.status().ToString().c_str(), kUsage);
     return 2;
@@ -70,6 +78,12 @@ int RunServe(int argc, char** argv) {
   };
   if (a.Has("state")) cfg.serve.state = from_cwd(a.Get("state"));
   if (a.Has("spool")) cfg.serve.spool = from_cwd(a.Get("spool"));
+  if (a.Has("store")) {
+    cfg.store.url = a.Get("store");
+    if (cfg.store.url.rfind("sqlite:", 0) == 0)
+      cfg.store.url = "sqlite:" + from_cwd(cfg.store.url.substr(7));
+  }
+  if (a.Has("data-dir")) cfg.store.data_dir = from_cwd(a.Get("data-dir"));
 
   auto subs = std::make_shared<Subscribers>();
   if (a.Has("subscribers")) {
@@ -86,12 +100,23 @@ int RunServe(int argc, char** argv) {
     }
     subs = std::make_shared<Subscribers>(std::move(s.value()));
   }
+  if (cfg.store.url.empty() && mkdir(cfg.store.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    std::fprintf(stderr, "callguard serve: store.data_dir %s: %s\n", cfg.store.data_dir.c_str(),
+                 strerror(errno));
+    return 1;
+  }
+  auto store = store::Store::Open(cfg.store.Url(), cfg.store.pool);
+  if (!store.ok()) {
+    std::fprintf(stderr, "callguard serve: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
   auto svc_r = Service::Create(cfg, subs);
   if (!svc_r.ok()) {
     std::fprintf(stderr, "callguard serve: %s\n", svc_r.status().ToString().c_str());
     return 1;
   }
   Service& svc = *svc_r.value();
+  svc.AttachStore(store.value().get());
   Status st = svc.Start();
   if (!st.ok()) {
     std::fprintf(stderr, "callguard serve: %s\n", st.ToString().c_str());
@@ -107,7 +132,7 @@ int RunServe(int argc, char** argv) {
       return 1;
     }
     std::string host = cfg.serve.http.substr(0, cfg.serve.http.rfind(':'));
-    std::printf("listening http %s:%d\n", host.c_str(), http->port());
+    std::printf("listening %s %s:%d\n", http->tls() ? "https" : "http", host.c_str(), http->port());
   }
   std::unique_ptr<SpoolWatcher> spool;
   if (!cfg.serve.spool.empty()) {

@@ -52,6 +52,8 @@ Status ParseInto(const YAML::Node& root, Config* cfg) {
 
   ParseServeConfig(top.Child("serve"), &cfg->serve);
   ParseShakenConfig(top.Child("shaken"), cfg->base_dir, &cfg->shaken);
+  ParseStoreConfig(top.Child("store"), cfg->base_dir, &cfg->store);
+  ParseApiConfig(top.Child("api"), cfg->base_dir, &cfg->api);
 
   top.Has("detectors");
   top.Child("detectors");  // marks the key known; detectors validate their own sections

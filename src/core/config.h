@@ -12,6 +12,7 @@
 #include <string>
 
 #include "callguard/status.h"
+#include "core/api_config.h"
 #include "core/serve_config.h"
 
 namespace callguard {
@@ -45,6 +46,8 @@ struct Config {
   IngestConfig ingest;
   ServeConfig serve;
   ShakenConfig shaken;
+  StoreConfig store;
+  ApiConfig api;
   YAML::Node detectors;  // parsed by the detectors
   std::string base_dir;  // directory of the config file: relative paths resolve against it
   std::string file;      // the file it came from, for messages ("" for defaults)

@@ -22,6 +22,7 @@
 #include "core/time.h"
 #include "detectors/behaviour/behaviour.h"
 #include "engine/verdict_writer.h"
+#include "service/engine_views.h"
 
 namespace callguard {
 
@@ -144,6 +145,9 @@ void Service::StartWarmUp() {
 
 Service::~Service() {
   stop_ = true;
+  refresh_cv_.notify_all();
+  if (refresh_thread_.joinable()) refresh_thread_.join();
+  if (trail_) trail_->Stop();
   if (warm_thread_.joinable()) warm_thread_.join();
   for (auto& [fd, c] : conns_) close(fd);
   for (int fd : udp_fds_) close(fd);
@@ -164,6 +168,9 @@ Result<std::unique_ptr<Service>> Service::Create(const Config& cfg,
   if (!n2.ok()) return n2.status();
   s->screener_ = std::make_unique<sip::Screener>(s->engine_.get(), s->cfg_, &s->metrics_,
                                                  std::move(n1.value()));
+  Service* self = s.get();
+  s->screener_->SetVerdictHook(
+      [self](const Call& c, const Decision& d, const Evidence& ev) { self->OnVerdict(c, d, ev); });
   s->http_normaliser_ = std::move(n2.value());
   return s;
 }
@@ -265,6 +272,33 @@ Status Service::Start() {
   }
   last_snapshot_s_ = MonotonicS();
   metrics_.profiles.store(engine_->state_stats().profiles);
+  if (store_) {
+    // The store's lists before the first call; then kept fresh by a side thread (entries
+    // written by another server on the same PostgreSQL, or by the CLI).
+    auto entries = store_->LiveListEntries();
+    if (!entries.ok()) return entries.status();
+    auto norm = Normaliser::Create(cfg_.engine.region);
+    if (!norm.ok()) return norm.status();
+    size_t skipped = 0;
+    InstallStoreLists(*engine_, BuildStoreLists(*entries, norm.value().get(), &skipped));
+    fprintf(stderr, "callguard serve: store %s (schema v%d): %zu list entries\n",
+            std::string(store_->backend()).c_str(), store_->schema_version(), entries->size());
+    trail_->Start();
+    refresh_thread_ = std::thread([this] {
+      for (;;) {
+        {
+          std::unique_lock<std::mutex> lock(refresh_mu_);
+          refresh_cv_.wait_for(
+              lock,
+              std::chrono::milliseconds(static_cast<int64_t>(cfg_.store.list_refresh_s * 1000)),
+              [this] { return stop_.load(); });
+        }
+        if (stop_) return;
+        Status st = RefreshLists(false);
+        if (!st.ok()) metrics_.store_errors.fetch_add(1);
+      }
+    });
+  }
   StartWarmUp();
   ready_ = true;
   return Status::Ok();
@@ -372,6 +406,7 @@ std::string Service::Screen(const ScreenRequest& req) {
         metrics_.screened.fetch_add(1, std::memory_order_relaxed);
         metrics_.actions[static_cast<int>(d.action)].fetch_add(1, std::memory_order_relaxed);
         if (engine_->evidence().emergency) metrics_.emergency.fetch_add(1);
+        OnVerdict(c, d, engine_->evidence());
         std::string out;
         AppendVerdictJson(c, d, engine_->evidence(), cfg_.engine.shadow, &out);
         promise->set_value(std::move(out));
@@ -658,6 +693,62 @@ Status Service::Run() {
   }
   for (auto& t : rest) t();
   SaveState("shutdown");
+  refresh_cv_.notify_all();
+  if (refresh_thread_.joinable()) refresh_thread_.join();
+  if (trail_) trail_->Stop();  // writes what is queued
+  return Status::Ok();
+}
+
+void Service::AttachStore(store::Store* store) {
+  store_ = store;
+  trail_ = std::make_unique<VerdictTrail>(store, cfg_.store, cfg_.engine.shadow, &metrics_);
+}
+
+void Service::OnVerdict(const Call& call, const Decision& d, const Evidence& ev) {
+  activity_.Record(WallClockMs(), d.action, ev);
+  if (trail_) trail_->Offer(call, d, ev);
+}
+
+bool Service::RunOnEngine(std::function<void(Engine&)> fn, int timeout_ms) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> fut = done->get_future();
+  bool queued = Post(
+      [this, done, fn = std::move(fn)] {
+        fn(*engine_);
+        done->set_value();
+      },
+      /*bounded=*/false);
+  if (!queued) return false;
+  return fut.wait_for(std::chrono::milliseconds(timeout_ms)) == std::future_status::ready;
+}
+
+Status Service::RefreshLists(bool force) {
+  if (!store_) return Status::Ok();
+  std::lock_guard<std::mutex> lock(lists_mu_);
+  auto entries = store_->LiveListEntries();
+  if (!entries.ok()) return entries.status();
+  // The live entries' ids and expiries decide whether anything changed.
+  std::string sig;
+  sig.reserve(entries->size() * 12);
+  for (const auto& e : *entries) {
+    sig += std::to_string(e.id);
+    sig += ':';
+    sig += std::to_string(e.expires_ms.value_or(0));
+    sig += ',';
+  }
+  if (!force && sig == lists_signature_) return Status::Ok();
+  thread_local std::unique_ptr<Normaliser> norm;
+  if (!norm) {
+    auto n = Normaliser::Create(cfg_.engine.region);
+    if (!n.ok()) return n.status();
+    norm = std::move(n.value());
+  }
+  size_t skipped = 0;
+  std::shared_ptr<const ListSet> set = BuildStoreLists(*entries, norm.get(), &skipped);
+  if (!RunOnEngine([set](Engine& e) { InstallStoreLists(e, set); }))
+    return Status::Unavailable("the engine did not take the new lists (stopping or busy)");
+  lists_signature_ = std::move(sig);
+  metrics_.list_refreshes.fetch_add(1);
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -25,8 +26,11 @@
 #include "core/config.h"
 #include "core/subscribers.h"
 #include "engine/engine.h"
+#include "service/activity.h"
+#include "service/verdict_trail.h"
 #include "shaken/cert_cache.h"
 #include "sip/screener.h"
+#include "store/store.h"
 
 namespace callguard {
 
@@ -65,6 +69,22 @@ class Service {
   // Runs `task` on the screening thread (for reloads and state queries). Thread-safe.
   bool Post(std::function<void()> task, bool bounded);
 
+  // Gives the service its durable store (before Start): verdicts go to the audit trail and the
+  // store's list entries join the lists. The store must outlive the service.
+  void AttachStore(store::Store* store);
+  store::Store* store() const { return store_; }
+  // Runs `fn` on the screening thread with the engine and waits for it (at most `timeout_ms`);
+  // false when the service is stopping or the engine did not get to it in time.
+  bool RunOnEngine(std::function<void(Engine&)> fn, int timeout_ms = 5000);
+  // Re-reads the store's list entries and installs them when they changed (`force`: always).
+  // Returns once the engine uses them. Thread-safe.
+  Status RefreshLists(bool force);
+  Activity& activity() { return activity_; }
+  // Writes the verdict trail's queue to the store now.
+  void FlushTrail() {
+    if (trail_) trail_->Flush();
+  }
+
   Metrics& metrics() { return metrics_; }
   const Config& config() const { return cfg_; }
   bool ready() const { return ready_.load(); }
@@ -90,6 +110,8 @@ class Service {
   // the screening normaliser, so that a restart does not pay a libphonenumber parse per new
   // prefix on the screening path.
   void StartWarmUp();
+  // Every verdict (SIP and HTTP): the overview's counts and the audit trail.
+  void OnVerdict(const Call& call, const Decision& d, const Evidence& ev);
 
   Config cfg_;
   std::shared_ptr<const Subscribers> subs_;
@@ -117,6 +139,14 @@ class Service {
   std::unique_ptr<Normaliser> http_normaliser_;
   std::thread warm_thread_;  // used on the screening thread for HTTP calls
   Call http_call_;
+  store::Store* store_ = nullptr;
+  std::unique_ptr<VerdictTrail> trail_;
+  Activity activity_;
+  std::mutex lists_mu_;  // one refresh at a time
+  std::string lists_signature_;
+  std::thread refresh_thread_;
+  std::mutex refresh_mu_;
+  std::condition_variable refresh_cv_;
 };
 
 }  // namespace callguard

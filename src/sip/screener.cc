@@ -385,6 +385,7 @@ void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, s
     Count(metrics_->screened);
     Count(metrics_->actions[static_cast<int>(d.action)]);
     if (ev.emergency) Count(metrics_->emergency);
+    if (on_verdict_) on_verdict_(call_, d, ev);
     a.kind = kScreened;
     a.action = static_cast<uint8_t>(d.action);
     a.score = d.score;

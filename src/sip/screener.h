@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -51,6 +52,10 @@ class Screener {
   // Fills the route of a call (ingress, trunk, country) from the source-address rules.
   void ApplyIngressRules(const IpAddress& source, Call* call) const;
   Normaliser& normaliser() { return *normaliser_; }
+  // Called with every screened call's decision (not retransmissions), on the screening thread.
+  void SetVerdictHook(std::function<void(const Call&, const Decision&, const Evidence&)> hook) {
+    on_verdict_ = std::move(hook);
+  }
   const TransactionCache& transactions() const { return transactions_; }
 
  private:
@@ -76,6 +81,7 @@ class Screener {
   shaken::CertificateSource* certs_ = nullptr;
   shaken::VerifyPolicy shaken_policy_;
   shaken::VerifyRequest shaken_req_;
+  std::function<void(const Call&, const Decision&, const Evidence&)> on_verdict_;
   Call call_;  // reused: no allocation per INVITE in steady state
   std::string scratch_;
 };

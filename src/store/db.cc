@@ -80,7 +80,8 @@ class SqliteDb : public Db {
       }
     }
     Status status;
-    if (rc != SQLITE_DONE) status = Status::IoError("sqlite: " + Head(sql) + ": " + sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE)
+      status = Status::IoError("sqlite: " + Head(sql) + ": " + sqlite3_errmsg(db_));
     out.affected = sqlite3_changes64(db_);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -194,9 +195,8 @@ double Rows::Real(size_t r, size_t c) const {
 
 Result<std::unique_ptr<Db>> OpenSqlite(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -206,8 +206,8 @@ Result<std::unique_ptr<Db>> OpenSqlite(const std::string& path) {
   auto out = std::make_unique<SqliteDb>(db);
   // WAL: readers never wait for the writer; synchronous=NORMAL: a commit survives a crash of
   // the process (kill -9) without an fsync per commit (a power loss may undo the last few).
-  Status st = out->Script(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  Status st =
+      out->Script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (!st.ok()) return Status::IoError("store: " + path + ": " + std::string(st.message()));
   return std::unique_ptr<Db>(std::move(out));
 }

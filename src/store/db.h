@@ -22,13 +22,13 @@ namespace callguard::store {
 
 // One bound value: NULL, an integer, a real or text.
 struct Param {
-  Param(std::nullptr_t) {}                                     // NOLINT: implicit by design
-  Param(int64_t v) : v_(v) {}                                  // NOLINT
-  Param(int v) : v_(int64_t{v}) {}                             // NOLINT
-  Param(double v) : v_(v) {}                                   // NOLINT
-  Param(std::string_view v) : v_(v) {}                         // NOLINT
-  Param(const std::string& v) : v_(std::string_view(v)) {}     // NOLINT
-  Param(const char* v) : v_(std::string_view(v)) {}            // NOLINT
+  Param(std::nullptr_t) {}                                  // NOLINT: implicit by design
+  Param(int64_t v) : v_(v) {}                               // NOLINT
+  Param(int v) : v_(int64_t{v}) {}                          // NOLINT
+  Param(double v) : v_(v) {}                                // NOLINT
+  Param(std::string_view v) : v_(v) {}                      // NOLINT
+  Param(const std::string& v) : v_(std::string_view(v)) {}  // NOLINT
+  Param(const char* v) : v_(std::string_view(v)) {}         // NOLINT
   // An optional integer: NULL when empty.
   static Param Opt(const std::optional<int64_t>& v) { return v ? Param(*v) : Param(nullptr); }
   std::variant<std::monostate, int64_t, double, std::string_view> v_;

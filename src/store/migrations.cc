@@ -105,7 +105,8 @@ CREATE INDEX access_log_time ON access_log (time_ms);
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Migrations(std::string_view backend) {
-  std::string pk = backend == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  std::string pk =
+      backend == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   std::vector<std::pair<std::string, std::string>> out = {
       {"lists, reports, feedback, appeals, verdicts, tokens, access log", kV1},
   };

@@ -161,9 +161,9 @@ void Store::Release(std::unique_ptr<Db> db) {
 }
 
 Status Store::Migrate(Db& db) {
-  CG_RETURN_IF_ERROR(db.Script(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-      "description TEXT NOT NULL, applied_ms BIGINT NOT NULL)"));
+  CG_RETURN_IF_ERROR(
+      db.Script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "description TEXT NOT NULL, applied_ms BIGINT NOT NULL)"));
   bool pg = backend_ == "postgresql";
   if (pg) CG_RETURN_IF_ERROR(db.Script("SELECT pg_advisory_lock(7274841)"));
   auto migrations = Migrations(backend_);
@@ -400,12 +400,11 @@ Result<std::vector<Appeal>> Store::Appeals(const std::string& status, const std:
 }
 
 Result<Appeal> Store::DecideAppeal(const std::string& id, const std::string& status,
-                                   const std::string& by, const std::string& note,
-                                   int64_t now_ms, const ListRecord* allow) {
+                                   const std::string& by, const std::string& note, int64_t now_ms,
+                                   const ListRecord* allow) {
   Appeal out;
   Status st = InTransaction([&](Db& db) -> Status {
-    auto q = db.Query("SELECT " + std::string(kAppealCols) + " FROM appeals WHERE id = $1",
-                      {id});
+    auto q = db.Query("SELECT " + std::string(kAppealCols) + " FROM appeals WHERE id = $1", {id});
     if (!q.ok()) return q.status();
     if (q->empty()) return Status::NotFound("no appeal '" + id + "'");
     out = AppealAt(*q, 0);
@@ -417,7 +416,8 @@ Result<Appeal> Store::DecideAppeal(const std::string& id, const std::string& sta
         "WHERE id = $5 AND status = 'open'",
         {status, by, note, now_ms, id});
     if (!u.ok()) return u.status();
-    if (u->affected != 1) return Status::InvalidArgument("appeal '" + id + "' was decided meanwhile");
+    if (u->affected != 1)
+      return Status::InvalidArgument("appeal '" + id + "' was decided meanwhile");
     out.status = status;
     out.decided_by = by;
     out.decision_note = note;

@@ -39,9 +39,7 @@ struct ListRecord {
   std::optional<int64_t> expires_ms;
   std::optional<int64_t> removed_ms;
   std::string removed_by;
-  bool Active(int64_t now_ms) const {
-    return !removed_ms && (!expires_ms || *expires_ms > now_ms);
-  }
+  bool Active(int64_t now_ms) const { return !removed_ms && (!expires_ms || *expires_ms > now_ms); }
 };
 
 struct Report {
@@ -96,7 +94,7 @@ struct TokenRecord {
 
 struct AccessRecord {
   int64_t time_ms = 0;
-  std::string actor;   // token id
+  std::string actor;  // token id
   std::string role;
   std::string action;  // e.g. "GET /v1/numbers/{number}"
   std::string target;  // the number read
@@ -105,8 +103,8 @@ struct AccessRecord {
 };
 
 struct ListQuery {
-  std::string kind;           // "" = both
-  std::string value;          // "" = any
+  std::string kind;   // "" = both
+  std::string value;  // "" = any
   bool include_inactive = false;
   int64_t now_ms = 0;
   int limit = 1000;

@@ -53,8 +53,12 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
 TEST_P(StoreTest, MigratesOnceAndReopens) {
   EXPECT_EQ(store_->backend(), GetParam());
   EXPECT_EQ(store_->schema_version(), static_cast<int>(Migrations(GetParam()).size()));
-  ListRecord e{.kind = "block", .type = "number", .value = "+8613800000001", .source = "api",
-               .created_by = "t1", .created_ms = 1000};
+  ListRecord e{.kind = "block",
+               .type = "number",
+               .value = "+8613800000001",
+               .source = "api",
+               .created_by = "t1",
+               .created_ms = 1000};
   ASSERT_TRUE(store_->AddListEntry(e).ok());
   store_.reset();
   auto again = Store::Open(url_, 1);  // migrations already applied: nothing re-run, data kept
@@ -66,10 +70,20 @@ TEST_P(StoreTest, MigratesOnceAndReopens) {
 }
 
 TEST_P(StoreTest, ListEntriesExpireAndAreRemovedNotDeleted) {
-  ListRecord a{.kind = "block", .type = "number", .value = "+8613800000001", .note = "gang",
-               .source = "api", .created_by = "t1", .created_ms = 1000, .expires_ms = 5000};
-  ListRecord b{.kind = "allow", .type = "prefix", .value = "+86955", .source = "api",
-               .created_by = "t1", .created_ms = 1000};
+  ListRecord a{.kind = "block",
+               .type = "number",
+               .value = "+8613800000001",
+               .note = "gang",
+               .source = "api",
+               .created_by = "t1",
+               .created_ms = 1000,
+               .expires_ms = 5000};
+  ListRecord b{.kind = "allow",
+               .type = "prefix",
+               .value = "+86955",
+               .source = "api",
+               .created_by = "t1",
+               .created_ms = 1000};
   auto ra = store_->AddListEntry(a);
   auto rb = store_->AddListEntry(b);
   ASSERT_TRUE(ra.ok() && rb.ok());
@@ -101,8 +115,13 @@ TEST_P(StoreTest, ListEntriesExpireAndAreRemovedNotDeleted) {
 
 TEST_P(StoreTest, InjectionShapedTextIsJustText) {
   std::string evil = "'); DROP TABLE list_entries; --";
-  ListRecord a{.kind = "block", .type = "trunk", .value = evil, .note = "x' OR '1'='1",
-               .source = "api", .created_by = "t1", .created_ms = 1};
+  ListRecord a{.kind = "block",
+               .type = "trunk",
+               .value = evil,
+               .note = "x' OR '1'='1",
+               .source = "api",
+               .created_by = "t1",
+               .created_ms = 1};
   ASSERT_TRUE(store_->AddListEntry(a).ok());
   auto got = store_->ListEntries({.value = evil, .now_ms = 2});
   ASSERT_TRUE(got.ok());
@@ -115,13 +134,18 @@ TEST_P(StoreTest, InjectionShapedTextIsJustText) {
 TEST_P(StoreTest, ReportsCountDistinctReporters) {
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(store_
-                    ->AddReport({.number = "+85512345678", .reporter = "+8613800000009",
-                                 .category = "impersonation", .created_ms = 1000 + i})
+                    ->AddReport({.number = "+85512345678",
+                                 .reporter = "+8613800000009",
+                                 .category = "impersonation",
+                                 .created_ms = 1000 + i})
                     .ok());
   ASSERT_TRUE(store_
-                  ->AddReport({.number = "+85512345678", .reporter = "",
-                               .category = "impersonation", .description = "said he was police",
-                               .call_time_ms = 900, .created_ms = 2000})
+                  ->AddReport({.number = "+85512345678",
+                               .reporter = "",
+                               .category = "impersonation",
+                               .description = "said he was police",
+                               .call_time_ms = 900,
+                               .created_ms = 2000})
                   .ok());
   EXPECT_EQ(store_->CountReporters("+85512345678", 0).value(), 2);
   EXPECT_EQ(store_->CountReporters("+85512345678", 1500).value(), 1);
@@ -134,22 +158,33 @@ TEST_P(StoreTest, ReportsCountDistinctReporters) {
 
 TEST_P(StoreTest, FeedbackConfirmAndClearMoveListEntries) {
   const std::string n = "+8613800000002";
-  ListRecord block{.kind = "block", .type = "number", .value = n, .source = "feedback",
-                   .created_by = "an1", .created_ms = 100};
-  auto f = store_->ApplyFeedback({.number = n, .verdict = "scam", .analyst = "an1",
-                                  .created_ms = 100},
-                                 block);
+  ListRecord block{.kind = "block",
+                   .type = "number",
+                   .value = n,
+                   .source = "feedback",
+                   .created_by = "an1",
+                   .created_ms = 100};
+  auto f = store_->ApplyFeedback(
+      {.number = n, .verdict = "scam", .analyst = "an1", .created_ms = 100}, block);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_GT(f->id, 0);
   auto live = store_->ListEntries({.value = n, .now_ms = 200});
   ASSERT_EQ(live->size(), 1u);
   EXPECT_EQ((*live)[0].kind, "block");
 
-  ListRecord allow{.kind = "allow", .type = "number", .value = n, .source = "feedback",
-                   .created_by = "an2", .created_ms = 300};
-  ASSERT_TRUE(store_->ApplyFeedback({.number = n, .verdict = "clear", .note = "courier",
-                                     .analyst = "an2", .created_ms = 300},
-                                    allow)
+  ListRecord allow{.kind = "allow",
+                   .type = "number",
+                   .value = n,
+                   .source = "feedback",
+                   .created_by = "an2",
+                   .created_ms = 300};
+  ASSERT_TRUE(store_
+                  ->ApplyFeedback({.number = n,
+                                   .verdict = "clear",
+                                   .note = "courier",
+                                   .analyst = "an2",
+                                   .created_ms = 300},
+                                  allow)
                   .ok());
   live = store_->ListEntries({.value = n, .now_ms = 400});
   ASSERT_EQ(live->size(), 1u);
@@ -160,9 +195,8 @@ TEST_P(StoreTest, FeedbackConfirmAndClearMoveListEntries) {
   EXPECT_EQ((*fb)[0].note, "courier");
 
   // A bad verdict is refused by the schema and leaves nothing behind (one transaction).
-  auto bad = store_->ApplyFeedback({.number = n, .verdict = "maybe", .analyst = "an2",
-                                    .created_ms = 500},
-                                   block);
+  auto bad = store_->ApplyFeedback(
+      {.number = n, .verdict = "maybe", .analyst = "an2", .created_ms = 500}, block);
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(store_->FeedbackFor(n, 10)->size(), 2u);
   EXPECT_EQ(store_->ListEntries({.value = n, .now_ms = 600})->size(), 1u);
@@ -171,11 +205,17 @@ TEST_P(StoreTest, FeedbackConfirmAndClearMoveListEntries) {
 TEST_P(StoreTest, AppealLifecycle) {
   const std::string n = "+8613800000003";
   ASSERT_TRUE(store_
-                  ->AddListEntry({.kind = "block", .type = "number", .value = n,
-                                  .source = "api", .created_by = "t", .created_ms = 1})
+                  ->AddListEntry({.kind = "block",
+                                  .type = "number",
+                                  .value = n,
+                                  .source = "api",
+                                  .created_by = "t",
+                                  .created_ms = 1})
                   .ok());
-  auto a = store_->AddAppeal({.number = n, .contact = "clinic@example.org",
-                              .reason = "we are a clinic", .created_ms = 10});
+  auto a = store_->AddAppeal({.number = n,
+                              .contact = "clinic@example.org",
+                              .reason = "we are a clinic",
+                              .created_ms = 10});
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->id.rfind("ap_", 0), 0u);
   EXPECT_GE(a->id.size(), 16u);
@@ -185,8 +225,12 @@ TEST_P(StoreTest, AppealLifecycle) {
   EXPECT_FALSE(store_->GetAppeal("ap_nope")->has_value());
   EXPECT_EQ(store_->Appeals("open", "", 10)->size(), 1u);
 
-  ListRecord allow{.kind = "allow", .type = "number", .value = n, .source = "appeal:" + a->id,
-                   .created_by = "an1", .created_ms = 20};
+  ListRecord allow{.kind = "allow",
+                   .type = "number",
+                   .value = n,
+                   .source = "appeal:" + a->id,
+                   .created_by = "an1",
+                   .created_ms = 20};
   auto d = store_->DecideAppeal(a->id, "cleared", "an1", "verified clinic", 20, &allow);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->status, "cleared");
@@ -206,9 +250,12 @@ TEST_P(StoreTest, AppealLifecycle) {
 TEST_P(StoreTest, VerdictTrailWithRetention) {
   std::vector<VerdictRecord> v;
   for (int i = 0; i < 50; ++i)
-    v.push_back({.time_ms = 1000 + i, .call_id = "c" + std::to_string(i),
-                 .caller = i % 2 ? "+85511111111" : "+85522222222", .callee = "+8613800000004",
-                 .action = "block", .score = 0.91,
+    v.push_back({.time_ms = 1000 + i,
+                 .call_id = "c" + std::to_string(i),
+                 .caller = i % 2 ? "+85511111111" : "+85522222222",
+                 .callee = "+8613800000004",
+                 .action = "block",
+                 .score = 0.91,
                  .json = "{\"call_id\":\"c" + std::to_string(i) + "\"}"});
   ASSERT_TRUE(store_->AddVerdicts(v).ok());
   EXPECT_EQ(store_->CountVerdicts().value(), 50);
@@ -225,10 +272,9 @@ TEST_P(StoreTest, TokensStoredByHashAndRevoked) {
   std::string token = RandomId("cg_", 32);
   std::string hash = Sha256Hex(token);
   EXPECT_EQ(hash.size(), 64u);
-  ASSERT_TRUE(store_->AddToken({.id = "tok_1", .role = "analyst", .name = "alice",
-                                .created_ms = 5},
-                               hash)
-                  .ok());
+  ASSERT_TRUE(
+      store_->AddToken({.id = "tok_1", .role = "analyst", .name = "alice", .created_ms = 5}, hash)
+          .ok());
   EXPECT_FALSE(store_->AddToken({.id = "tok_2", .role = "root", .created_ms = 5},
                                 Sha256Hex("other"))
                    .ok());  // unknown role refused by the schema
@@ -249,9 +295,12 @@ TEST_P(StoreTest, AccessLogAndConcurrentWriters) {
     threads.emplace_back([this, t] {
       for (int i = 0; i < 50; ++i)
         ASSERT_TRUE(store_
-                        ->AddAccess({{.time_ms = 100 + i, .actor = "tok_" + std::to_string(t),
-                                      .role = "analyst", .action = "GET /v1/numbers/{number}",
-                                      .target = "+8613800000005", .source_ip = "127.0.0.1",
+                        ->AddAccess({{.time_ms = 100 + i,
+                                      .actor = "tok_" + std::to_string(t),
+                                      .role = "analyst",
+                                      .action = "GET /v1/numbers/{number}",
+                                      .target = "+8613800000005",
+                                      .source_ip = "127.0.0.1",
                                       .status = 200}})
                         .ok());
     });

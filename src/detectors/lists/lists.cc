@@ -48,17 +48,30 @@ Status ListsDetector::Reload() {
 
 void ListsDetector::assess(const Call& call, Evidence& out) const {
   const ListSet& l = *lists_;
+  const ListSet& s = *store_lists_;
   const int64_t now = call.start_ms;
   struct Candidate {
     const ListEntry* e;
     std::string_view what;
   };
+  auto pick = [now](const ListEntry* from_store, const ListEntry* from_file) {
+    return from_store != nullptr && from_store->Active(now) ? from_store : from_file;
+  };
+  const bool any = s.size() > 0;
   Candidate order[] = {
-      {l.MatchNumber(call.caller), "number"},
-      {l.MatchPrefix(call.caller), "prefix"},
-      {l.MatchTrunk(call.trunk), "trunk"},
-      {l.MatchIp(call.origin_ip), "origin address"},
-      {l.MatchCountry(call.origin_country), "origin country"},
+      {any ? pick(s.MatchNumber(call.caller), l.MatchNumber(call.caller))
+           : l.MatchNumber(call.caller),
+       "number"},
+      {any ? pick(s.MatchPrefix(call.caller), l.MatchPrefix(call.caller))
+           : l.MatchPrefix(call.caller),
+       "prefix"},
+      {any ? pick(s.MatchTrunk(call.trunk), l.MatchTrunk(call.trunk)) : l.MatchTrunk(call.trunk),
+       "trunk"},
+      {any ? pick(s.MatchIp(call.origin_ip), l.MatchIp(call.origin_ip)) : l.MatchIp(call.origin_ip),
+       "origin address"},
+      {any ? pick(s.MatchCountry(call.origin_country), l.MatchCountry(call.origin_country))
+           : l.MatchCountry(call.origin_country),
+       "origin country"},
   };
   for (const Candidate& c : order) {
     if (c.e == nullptr || !c.e->Active(now)) continue;

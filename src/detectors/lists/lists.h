@@ -42,8 +42,13 @@ class ListsDetector : public Detector {
   Status Reload() override;
 
   const ListSet& lists() const { return *lists_; }
-  // Replaces the lists (the server's API adds and removes entries through this).
+  // Replaces the lists read from files.
   void Replace(std::shared_ptr<const ListSet> lists) { lists_ = std::move(lists); }
+  // Sets the entries kept in the store (added over the API, by analysts' feedback and by
+  // appeal decisions). At each level (number, prefix, trunk, address, country) an active store
+  // entry wins over a file entry: it is the newer, deliberate decision.
+  void SetStoreLists(std::shared_ptr<const ListSet> lists) { store_lists_ = std::move(lists); }
+  const ListSet* store_lists() const { return store_lists_.get(); }
 
  private:
   ListsDetector(const Options& opt, const EngineState& state);
@@ -53,6 +58,7 @@ class ListsDetector : public Detector {
   const EngineState& state_;
   std::unique_ptr<Normaliser> norm_;
   std::shared_ptr<const ListSet> lists_;
+  std::shared_ptr<const ListSet> store_lists_ = std::make_shared<ListSet>();
 };
 
 }  // namespace callguard
