@@ -99,14 +99,15 @@ capacity() { # name port pids...
 }
 
 metrics_buckets() { # port -> "le count" lines of the added-latency histogram
-  curl -s "http://127.0.0.1:$1/metrics" |
+  curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/metrics" |
     sed -n 's/^callguard_sip_added_latency_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
 }
 
 echo "== capacity: UDP, stepped rates of ${STEP_SECONDS}s, SIPp on the same machine"
 CGPORT=$(free_port)
 HTTPPORT=$(free_port)
-"$BUILD/callguard" serve --config "$SRC/config/callguard.yaml" --state "$DATA/state.snap" \
+TOKEN=$("$BUILD/callguard" token create --data-dir "$DATA/store" --role admin 2>/dev/null)
+"$BUILD/callguard" serve --config "$SRC/config/callguard.yaml" --data-dir "$DATA/store" --state "$DATA/state.snap" \
   --sip "udp://127.0.0.1:$CGPORT" --http "127.0.0.1:$HTTPPORT" >"$DATA/cg.out" 2>"$DATA/cg.err" &
 CGPID=$!
 PIDS+=($CGPID)
@@ -117,13 +118,13 @@ cg_limit=$LIMIT
 
 lat_rate=$((cg_best * 8 / 10))
 metrics_buckets "$HTTPPORT" >"$DATA/buckets0.txt"
-fo0=$(curl -s "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_sip_fail_open_total //p')
+fo0=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_sip_fail_open_total //p')
 step "$CGPORT" "$lat_rate" "$LAT_SECONDS" "$CGPID"
 lat_rc=$?
 lat_offered=$ACHIEVED
 lat_cpu=$CPU_US
 metrics_buckets "$HTTPPORT" >"$DATA/buckets1.txt"
-curl -s "http://127.0.0.1:$HTTPPORT/metrics" >"$DATA/metrics.txt"
+curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics" >"$DATA/metrics.txt"
 kill -TERM "$CGPID"
 wait "$CGPID" 2>/dev/null
 

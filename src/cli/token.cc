@@ -15,9 +15,10 @@ namespace callguard {
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: callguard token create --role ROLE [--name TEXT] [--expires DURATION] [--config FILE]
-       callguard token list [--config FILE]
-       callguard token revoke TOKEN_ID [--config FILE]
+    R"(usage: callguard token create --role ROLE [--name TEXT] [--expires DURATION] [STORE]
+       callguard token list [STORE]
+       callguard token revoke TOKEN_ID [STORE]
+  STORE: [--config FILE] [--store URL] [--data-dir DIR]
 
 API tokens for `callguard serve`, kept in the store of the configuration (store.url, or the
 SQLite file in store.data_dir). Only a SHA-256 hash of each token is stored: `create` prints the
@@ -26,12 +27,15 @@ token once, on standard output; keep it. Roles:
   analyst    numbers, reports, feedback, appeals, lists, the dashboard
   screening  POST /v1/screen and /v1/cdr, GET /metrics (the SIP proxy and the CDR feed)
   partner    GET /v1/indicators (no personal data)
+--store URL and --data-dir DIR override store.url and store.data_dir, as for `serve`.
 --expires takes 90d, 12h, 30m or seconds; tokens without it do not expire.
 )";
 
-Result<std::unique_ptr<store::Store>> OpenFromConfig(const std::string& config) {
-  auto cfg = LoadConfig(config);
+Result<std::unique_ptr<store::Store>> OpenFromConfig(const Args& a) {
+  auto cfg = LoadConfig(a.Get("config"));
   if (!cfg.ok()) return cfg.status();
+  if (a.Has("store")) cfg->store.url = a.Get("store");
+  if (a.Has("data-dir")) cfg->store.data_dir = a.Get("data-dir");
   if (cfg->store.url.empty()) mkdir(cfg->store.data_dir.c_str(), 0700);
   return store::Store::Open(cfg->store.Url(), 1);
 }
@@ -64,7 +68,7 @@ int RunToken(int argc, char** argv) {
     return argc < 1 ? 2 : 0;
   }
   std::string verb = argv[0];
-  auto parsed = Args::Parse(argc - 1, argv + 1, {"help"}, {"config", "role", "name", "expires"});
+  auto parsed = Args::Parse(argc - 1, argv + 1, {"help"}, {"config", "role", "name", "expires", "store", "data-dir"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "callguard token: %s\n\n%s", parsed.status().ToString().c_str(), kUsage);
     return 2;
@@ -103,7 +107,7 @@ int RunToken(int argc, char** argv) {
     std::fprintf(stderr, "callguard token revoke: give one token id (tok_...)\n");
     return 2;
   }
-  auto st = OpenFromConfig(a.Get("config"));
+  auto st = OpenFromConfig(a);
   if (!st.ok()) {
     std::fprintf(stderr, "callguard token: %s\n", st.status().ToString().c_str());
     return 1;

@@ -19,7 +19,8 @@ for kind in (socket.SOCK_DGRAM, socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SO
     s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(*[s.getsockname()[1] for s in socks])')
 
-"$CG" serve --config "$SRC/config/callguard.yaml" --sip "udp://127.0.0.1:$CGPORT" \
+TOKEN=$("$CG" token create --data-dir "$T/data" --role screening 2>/dev/null)
+"$CG" serve --config "$SRC/config/callguard.yaml" --data-dir "$T/data" --sip "udp://127.0.0.1:$CGPORT" \
   --http "127.0.0.1:$HTTPPORT" >"$T/cg.out" 2>"$T/cg.err" &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q '^listening http' "$T/cg.out" 2>/dev/null && break; sleep 0.1; done
@@ -27,7 +28,7 @@ grep -q '^listening http' "$T/cg.out" || { echo "FAIL callguard did not start"; 
 
 mkdir -p "$T/run"
 start_kamailio() { # cfg define
-  kamailio -DD -E -f "$1" -l "udp:127.0.0.1:$KPORT" -A "$2" -Y "$T/run" -w "$T" \
+  kamailio -DD -E -f "$1" -l "udp:127.0.0.1:$KPORT" -A "$2" ${3:+-A "$3"} -Y "$T/run" -w "$T" \
     >"$T/kamailio.log" 2>&1 &
   KPID=$!
   PIDS+=($KPID)
@@ -75,7 +76,7 @@ blocked_class() { # mode
 
 run_mode() { # mode cfg define
   local mode=$1
-  if ! start_kamailio "$2" "$3"; then
+  if ! start_kamailio "$2" "$3" "${4:-}"; then
     fail "$mode: kamailio did not start"
     tail -20 "$T/kamailio.log"
     return
@@ -93,10 +94,10 @@ run_mode() { # mode cfg define
 run_mode redirect "$SRC/deploy/kamailio/callguard-redirect.cfg" \
   "CALLGUARD=\"sip:127.0.0.1:$CGPORT\""
 run_mode http "$SRC/deploy/kamailio/callguard-http.cfg" \
-  "CALLGUARD_URL=\"http://127.0.0.1:$HTTPPORT/v1/screen\""
+  "CALLGUARD_URL=\"http://127.0.0.1:$HTTPPORT/v1/screen\"" "CALLGUARD_TOKEN=\"$TOKEN\""
 
 # callguard saw every call of both modes.
-screened=$(curl -s "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_screened_total //p')
+screened=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_screened_total //p')
 want=$((2 * ($(cat "$SIPP"/{allowed,labelled,warned,blocked}.csv | grep -vc SEQUENTIAL))))
 if [ "${screened:-0}" -ge "$want" ]; then
   ok "callguard screened every call ($screened >= $want)"

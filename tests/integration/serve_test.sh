@@ -32,6 +32,11 @@ open(path, "w").write(text)
 EOF
 [ $? -eq 0 ] || exit 1
 
+# The API needs a token (an admin one covers screening, CDR intake and metrics).
+TOKEN=$("$CG" token create --config "$T/config/callguard.yaml" --role admin --name serve_test 2>/dev/null)
+AUTH=(-H "Authorization: Bearer $TOKEN")
+check "token created" test -n "$TOKEN"
+
 start() {
   "$CG" serve --config "$T/config/callguard.yaml" >"$T/out.log" 2>"$T/err.log" &
   PID=$!
@@ -75,13 +80,13 @@ done
 
 # --- retransmissions and bad input ----------------------------------------------------------
 check "SIP probe: retransmissions, malformed, binary, oversized, stalled, flood" \
-  python3 "$SRC/tests/integration/sip_probe.py" "$UDP" "$TCP" "$HTTP"
+  env CG_TOKEN="$TOKEN" python3 "$SRC/tests/integration/sip_probe.py" "$UDP" "$TCP" "$HTTP"
 
 # --- HTTP -----------------------------------------------------------------------------------
 H="http://127.0.0.1:$HTTP"
 check "GET /healthz" bash -c "curl -sf $H/healthz | grep -q ok"
 check "GET /readyz" bash -c "curl -sf $H/readyz | grep -q ready"
-screen() { curl -s -XPOST "$H/v1/screen" -H 'Content-Type: application/json' -d "$1"; }
+screen() { curl -s "${AUTH[@]}" -XPOST "$H/v1/screen" -H 'Content-Type: application/json' -d "$1"; }
 v=$(screen '{"caller":"110","callee":"13900139000","ingress":"international"}')
 check "POST /v1/screen: verdict JSON of the contract (block)" \
   bash -c "echo '$v' | grep -q '\"action\":\"block\"' && echo '$v' | grep -q '\"reasons\":\[{\"detector\"'"
@@ -91,9 +96,9 @@ check "POST /v1/screen: a call to an emergency number is never blocked" \
 v=$(screen '{"caller":7}')
 check "POST /v1/screen: a bad field is a JSON error naming it" \
   bash -c "echo '$v' | grep -q '\"code\":\"bad_field\"' && echo '$v' | grep -q caller"
-code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$H/v1/screen" -d 'not json')
+code=$(curl -s "${AUTH[@]}" -o /dev/null -w '%{http_code}' -XPOST "$H/v1/screen" -d 'not json')
 check "POST /v1/screen: malformed JSON is 400" test "$code" = 400
-code=$(curl -s -o /dev/null -w '%{http_code}' "$H/v1/nothing")
+code=$(curl -s "${AUTH[@]}" -o /dev/null -w '%{http_code}' "$H/v1/nothing")
 check "unknown path is 404" test "$code" = 404
 
 # CDR intake: a number that dials a hundred strangers, rarely answered, never called back.
@@ -111,14 +116,14 @@ for i in range(120):
 EOF
 before=$(screen "{\"caller\":\"$scammer\",\"callee\":\"13900139999\",\"ingress\":\"mobile\"}")
 check "before learning, the number is allowed" bash -c "echo '$before' | grep -q '\"action\":\"allow\"'"
-r=$(curl -s -XPOST "$H/v1/cdr" -H 'Content-Type: text/csv' --data-binary @"$T/burst.csv")
+r=$(curl -s "${AUTH[@]}" -XPOST "$H/v1/cdr" -H 'Content-Type: text/csv' --data-binary @"$T/burst.csv")
 check "POST /v1/cdr accepts 120 records" bash -c "echo '$r' | grep -q '\"accepted\":120'"
 sleep 0.3
 after=$(screen "{\"caller\":\"$scammer\",\"callee\":\"13900139999\",\"ingress\":\"mobile\"}")
 check "after learning, screening flags it with behaviour reasons" \
   bash -c "! echo '$after' | grep -q '\"action\":\"allow\"' && echo '$after' | grep -q '\"detector\":\"behaviour\"'"
 r=$(printf 'call_id,start_time,caller,callee,answered,duration_s\nx1,yesterday,1,2,1,3\n' |
-  curl -s -XPOST "$H/v1/cdr" --data-binary @-)
+  curl -s "${AUTH[@]}" -XPOST "$H/v1/cdr" --data-binary @-)
 check "POST /v1/cdr: bad rows are rejected with line and reason" \
   bash -c "echo '$r' | grep -q '\"rejected\":1' && echo '$r' | grep -q 'body:2'"
 
@@ -154,7 +159,7 @@ check "after SIGHUP, 13800138099 is blocked" test "$(inv 13800138099 hup2)" = 60
 grep -q "reloaded" "$T/err.log" && ok "reload logged" || fail "reload logged"
 
 # --- metrics ----------------------------------------------------------------------------------
-curl -s "$H/metrics" >"$T/metrics.txt"
+curl -s "${AUTH[@]}" "$H/metrics" >"$T/metrics.txt"
 for m in callguard_sip_added_latency_seconds_bucket callguard_sip_added_latency_quantile_seconds \
   'callguard_actions_total{action="block"}' callguard_cdr_accepted_total \
   callguard_spool_files_total callguard_reloads_total; do
@@ -172,7 +177,7 @@ PID=""
 check "SIGTERM: graceful exit 0" test $rc = 0
 check "SIGTERM: state saved" test -s "$T/config/state.snap"
 check "restart" start
-v=$(curl -s -XPOST "http://127.0.0.1:$HTTP/v1/screen" \
+v=$(curl -s "${AUTH[@]}" -XPOST "http://127.0.0.1:$HTTP/v1/screen" \
   -d "{\"caller\":\"$scammer\",\"callee\":\"13900139999\",\"ingress\":\"mobile\"}")
 check "after the restart, the learned profile is still there" \
   bash -c "echo '$v' | grep -q '\"detector\":\"behaviour\"'"

@@ -130,6 +130,7 @@ shaken:
   allow_private_x5u: true
   fetch_timeout: 1s
 EOF
+TOKEN=$("$CG" token create --config "$T/serve.yaml" --role admin 2>/dev/null)
 "$CG" serve --config "$T/serve.yaml" >"$T/serve.out" 2>"$T/serve.err" &
 SPID=$!
 PIDS+=($SPID)
@@ -165,10 +166,10 @@ forged=$("$CG" shaken sign --key "$K/SPAST2-key.pem" --x5u "https://127.0.0.1:$P
 out=$(sip_answer "$forged" sh3)
 expect "serve: a forged signature is evidence, with its reason" "$out" \
   "X-Callguard-Verstat: TN-Validation-Failed" "X-Callguard-Reason: shaken_verification_failed"
-v=$(curl -s -XPOST "http://127.0.0.1:$HTTP/v1/screen" \
+v=$(curl -s -H "Authorization: Bearer $TOKEN" -XPOST "http://127.0.0.1:$HTTP/v1/screen" \
   -d "{\"caller\":\"+18005551212\",\"callee\":\"+18005553434\",\"ingress\":\"voip\",\"identity\":\"$id\"}")
 expect "POST /v1/screen verifies the identity field" "$v" '"code":"attest_a_verified"'
-m=$(curl -s "http://127.0.0.1:$HTTP/metrics")
+m=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP/metrics")
 expect "metrics count verification outcomes" "$m" \
   'callguard_shaken_verifications_total{verstat="TN-Validation-Passed"} 1' \
   'callguard_shaken_verifications_total{verstat="TN-Validation-Failed"} 1'

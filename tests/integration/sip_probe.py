@@ -6,6 +6,7 @@ everyone else afterwards. Usage: sip_probe.py UDP_PORT TCP_PORT HTTP_PORT. Exit 
 import socket
 import sys
 import time
+import os
 import urllib.request
 
 UDP, TCP, HTTP = (int(a) for a in sys.argv[1:4])
@@ -56,7 +57,9 @@ def tcp(msg, timeout=2.0):
 
 
 def metric(name):
-    text = urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/metrics").read().decode()
+    req = urllib.request.Request(f"http://127.0.0.1:{HTTP}/metrics",
+                                 headers={"Authorization": "Bearer " + os.environ["CG_TOKEN"]})
+    text = urllib.request.urlopen(req).read().decode()
     for line in text.splitlines():
         if line.startswith(name + " ") or line.startswith(name + "{"):
             return float(line.rsplit(" ", 1)[1])
