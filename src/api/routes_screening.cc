@@ -113,9 +113,8 @@ void RouteScreening(httplib::Server& s, Context* ctx) {
                  std::string ctype = req.get_header_value("Content-Type");
                  if (!f.empty()) {
                    if (!ParseCdrFormat(f, &fmt))
-                     return JsonError(
-                         res, 400, "bad_format",
-                         "format must be auto, canonical, jsonl, asterisk or freeswitch");
+                     return JsonError(res, 400, "bad_format",
+                                      "format must be auto, csv, jsonl, asterisk or freeswitch");
                  } else if (ctype.find("ndjson") != std::string::npos ||
                             ctype.find("jsonl") != std::string::npos ||
                             ctype.find("json-lines") != std::string::npos) {

@@ -17,7 +17,12 @@ void Field(const char* name, double v, std::string* out) {
 }  // namespace
 
 std::string NumberEngineView(Engine& engine, const Number& n, int64_t now_ms, bool shadow) {
-  std::string out = "{\"profile\":";
+  // "Now" is the engine's clock when it has one (the latest call it saw): replayed records
+  // from last month should be judged as of their own time, not decayed to nothing.
+  if (engine.state().now_ms != INT64_MIN) now_ms = engine.state().now_ms;
+  std::string out = "{\"as_of\":";
+  AppendJsonString(FormatRfc3339(now_ms), &out);
+  out += ",\"profile\":";
   auto* behaviour = dynamic_cast<BehaviourDetector*>(engine.FindDetector("behaviour"));
   Profile p;
   if (behaviour && n.key != 0 && behaviour->View(n.key, now_ms / 1000, &p)) {
