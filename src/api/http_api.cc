@@ -50,10 +50,18 @@ void HttpApi::Routes() {
     service_->metrics().http_requests[cls >= 0 && cls < 4 ? cls : 4].fetch_add(
         1, std::memory_order_relaxed);
   });
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (res.status == 404) api::JsonError(res, 404, "not_found", "no such endpoint");
     if (res.status == 405) api::JsonError(res, 405, "method_not_allowed", "method not allowed");
-    if (res.status == 413) api::JsonError(res, 413, "too_large", "request body too large");
+    if (res.status == 413) {
+      // cpp-httplib caps form-encoded bodies at 8 KiB (curl's default type for --data).
+      if (req.get_header_value("Content-Type").find("x-www-form-urlencoded") != std::string::npos)
+        api::JsonError(res, 413, "too_large",
+                       "form-encoded bodies are limited to 8 KiB: send Content-Type: "
+                       "application/json, text/csv or application/x-ndjson");
+      else
+        api::JsonError(res, 413, "too_large", "request body too large");
+    }
     if (res.status == 400 && res.body.empty())
       api::JsonError(res, 400, "bad_request", "the request is not valid HTTP");
   });
@@ -85,8 +93,10 @@ Status HttpApi::Start(const std::string& address) {
   int threads = cfg.serve.http_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(static_cast<size_t>(cfg.serve.max_cdr_body_bytes));
-  // A slow client gets 10 s to send its request, then the connection is closed.
-  server_->set_read_timeout(10, 0);
+  // A slow client gets api.read_timeout to send its request, then the connection is closed.
+  double rt = cfg.api.read_timeout_s;
+  server_->set_read_timeout(static_cast<time_t>(rt),
+                            static_cast<time_t>((rt - static_cast<int64_t>(rt)) * 1e6));
   server_->set_write_timeout(10, 0);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body until
   // the client's delayed ACK (40 ms per request on keep-alive connections).

@@ -42,6 +42,7 @@ void ParseApiConfig(ConfigNode n, const std::string& base_dir, ApiConfig* out) {
   out->public_burst = n.Number("public_burst", 10, 1, 1e6);
   out->token_cache_s = n.Duration("token_cache", 5);
   out->max_json_bytes = n.Int("max_json_bytes", 65536, 256, 64 << 20);
+  out->read_timeout_s = n.Duration("read_timeout", 10);
   out->max_field_chars = static_cast<int>(n.Int("max_field_chars", 2000, 16, 1 << 20));
   out->dashboard = n.Bool("dashboard", true);
   out->dashboard_dir = Resolve(base_dir, n.String("dashboard_dir", ""));

@@ -33,6 +33,7 @@ struct ApiConfig {
   double public_burst = 10;
   double token_cache_s = 5;  // a revoked token stops working within this long
   int64_t max_json_bytes = 65536;
+  double read_timeout_s = 10;  // a client that has not sent its whole request by then is dropped
   int max_field_chars = 2000;  // longest accepted text field
   bool dashboard = true;
   std::string dashboard_dir;  // "" = the assets built with callguard
