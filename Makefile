@@ -4,7 +4,7 @@ PRESET ?= release
 JOBS ?= $(shell nproc)
 BIN := build/$(PRESET)/callguard
 
-.PHONY: deps build test test-asan demo bench bench-sip bench-shaken format clean
+.PHONY: deps build test test-asan demo bench bench-sip bench-shaken bench-api format clean
 
 deps:
 	@./scripts/deps.sh
@@ -31,6 +31,11 @@ bench-sip: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	@./bench/sip_bench.sh build/release
+
+bench-api: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@./bench/api_bench.sh build/release
 
 bench-shaken: deps
 	@cmake --preset release >/dev/null

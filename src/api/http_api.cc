@@ -17,8 +17,8 @@ HttpApi::HttpApi(Service* service) : service_(service) {
   const Config& cfg = service->config();
   auth_ = std::make_unique<TokenAuth>(service->store(), cfg.api.token_cache_s);
   limiter_ = std::make_unique<RateLimiter>(cfg.api.public_rate_per_minute, cfg.api.public_burst);
-  ctx_ = std::make_unique<api::Context>(
-      api::Context{service, service->store(), &service->config(), auth_.get(), limiter_.get()});
+  ctx_ = std::make_unique<api::Context>(api::Context{service, service->store(), &service->config(),
+                                                     auth_.get(), limiter_.get(), nullptr});
 }
 
 HttpApi::~HttpApi() { Stop(); }
@@ -78,6 +78,13 @@ Status HttpApi::Start(const std::string& address) {
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   int port = atoi(address.c_str() + colon + 1);
   const Config& cfg = service_->config();
+  if (service_->store()) {
+    auto j = AccessJournal::Open(cfg.store.data_dir + "/access-journal", service_->store(),
+                                 &service_->metrics());
+    if (!j.ok()) return j.status();
+    journal_ = std::move(j.value());
+    ctx_->journal = journal_.get();
+  }
   if (!cfg.api.tls_cert.empty()) {
     auto ssl =
         std::make_unique<httplib::SSLServer>(cfg.api.tls_cert.c_str(), cfg.api.tls_key.c_str());
@@ -121,6 +128,7 @@ void HttpApi::Stop() {
     server_->stop();
     thread_.join();
   }
+  journal_.reset();  // copies the last entries into the store
 }
 
 }  // namespace callguard

@@ -26,6 +26,7 @@ namespace callguard {
 class Service;
 class TokenAuth;
 class RateLimiter;
+class AccessJournal;
 namespace api {
 struct Context;
 }
@@ -45,6 +46,7 @@ class HttpApi {
   Service* service_;
   std::unique_ptr<TokenAuth> auth_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<AccessJournal> journal_;
   std::unique_ptr<api::Context> ctx_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

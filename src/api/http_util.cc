@@ -160,8 +160,15 @@ bool GetInt(const nlohmann::json& j, const char* key, int64_t min, int64_t max,
 }
 
 bool ParseNumberParam(Context* ctx, std::string_view raw, Number* out, httplib::Response& res) {
+  // One normaliser per HTTP thread, given the number classes the service learned from its
+  // state (so a lookup of a known number costs a hash lookup, not a libphonenumber parse).
   thread_local std::unique_ptr<Normaliser> norm;
+  thread_local uint64_t warm_generation = 0;
   if (!norm) norm = std::move(Normaliser::Create(ctx->cfg->engine.region).value());
+  if (uint64_t g = ctx->svc->warm_generation(); g != warm_generation) {
+    if (auto warm = ctx->svc->warm_classes()) norm->MergeClassCache(*warm);
+    warm_generation = g;
+  }
   if (raw.size() > 40) {
     ctx->svc->metrics().http_bad_requests.fetch_add(1);
     JsonError(res, 400, "bad_number", "a telephone number has at most 40 characters");
@@ -212,7 +219,7 @@ bool Audit(Context* ctx, const httplib::Request& req, httplib::Response& res, co
   a.target = target;
   a.source_ip = req.remote_addr;
   a.status = 200;
-  Status st = ctx->store->AddAccess({a});
+  Status st = ctx->journal->Record(a);
   if (!st.ok()) {
     StoreError(ctx, res, st);
     return false;

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/access_journal.h"
 #include "api/auth.h"
 #include "callguard/call.h"
 #include "core/config.h"
@@ -33,6 +34,7 @@ struct Context {
   const Config* cfg;
   TokenAuth* auth;
   RateLimiter* limiter;
+  AccessJournal* journal;  // null without a store
 };
 
 using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Principal&)>;

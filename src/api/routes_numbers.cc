@@ -18,6 +18,11 @@ void NumberPage(Context* ctx, const httplib::Request& req, httplib::Response& re
   if (!ParseNumberParam(ctx, req.matches[1].str(), &n, res)) return;
   int64_t limit;
   if (!QueryInt(req, "limit", 50, 1, 1000, &limit, res)) return;
+  // ?include=cases adds reports, feedback and appeals (the dashboard's number page).
+  std::string include = req.get_param_value("include");
+  if (!include.empty() && include != "cases")
+    return JsonError(res, 400, "bad_parameter", "query parameter 'include' may only be 'cases'");
+  const bool cases = include == "cases";
   svc->metrics().number_lookups.fetch_add(1, std::memory_order_relaxed);
   const std::string& key = n.text;
   // Personal data leaves only once the read is in the audit log.
@@ -31,16 +36,9 @@ void NumberPage(Context* ctx, const httplib::Request& req, httplib::Response& re
                         2000))
     return JsonError(res, 503, "engine_busy", "the engine did not answer in time");
 
-  auto lists = ctx->store->ListEntries(
-      {.value = key, .include_inactive = true, .now_ms = now, .limit = 100});
-  auto verdicts = ctx->store->VerdictsFor(key, static_cast<int>(limit));
-  auto reports = ctx->store->ReportsFor(key, static_cast<int>(limit));
-  auto reporters = ctx->store->CountReporters(key, now - 30LL * 86400 * 1000);
-  auto feedback = ctx->store->FeedbackFor(key, 20);
-  auto appeals = ctx->store->Appeals("", key, 20);
-  for (const Status* st : {&lists.status(), &verdicts.status(), &reports.status(),
-                           &reporters.status(), &feedback.status(), &appeals.status()})
-    if (!st->ok()) return StoreError(ctx, res, *st);
+  auto rec = ctx->store->ForNumber(key, static_cast<int>(limit), cases, now);
+  if (!rec.ok()) return StoreError(ctx, res, rec.status());
+  const store::NumberRecords& r = rec.value();
 
   std::string body = "{\"number\":";
   AppendJsonString(key, &body);
@@ -51,24 +49,26 @@ void NumberPage(Context* ctx, const httplib::Request& req, httplib::Response& re
   body += ",\"country_code\":" + std::to_string(n.country_code);
   body += ",\"engine\":" + engine_view;
   nlohmann::json lj = nlohmann::json::array();
-  for (const auto& e : *lists) lj.push_back(ToJson(e));
+  for (const auto& e : r.lists) lj.push_back(ToJson(e));
   body += ",\"lists\":" + lj.dump();
   body += ",\"verdicts\":[";
-  for (size_t i = 0; i < verdicts->size(); ++i) {
+  for (size_t i = 0; i < r.verdicts.size(); ++i) {
     if (i) body += ",";
-    body += (*verdicts)[i].json;  // the contract's verdict line, stored as written
+    body += r.verdicts[i].json;  // the contract's verdict line, stored as written
   }
   body += "]";
-  nlohmann::json rj = {{"distinct_reporters_30d", reporters.value()},
-                       {"recent", nlohmann::json::array()}};
-  for (const auto& r : *reports) rj["recent"].push_back(ToJson(r));
-  body += ",\"reports\":" + rj.dump();
-  nlohmann::json fj = nlohmann::json::array();
-  for (const auto& f : *feedback) fj.push_back(ToJson(f));
-  body += ",\"feedback\":" + fj.dump();
-  nlohmann::json aj = nlohmann::json::array();
-  for (const auto& a : *appeals) aj.push_back(ToJson(a));
-  body += ",\"appeals\":" + aj.dump();
+  if (cases) {
+    nlohmann::json rj = {{"distinct_reporters_30d", r.reporters_30d},
+                         {"recent", nlohmann::json::array()}};
+    for (const auto& x : r.reports) rj["recent"].push_back(ToJson(x));
+    body += ",\"reports\":" + rj.dump();
+    nlohmann::json fj = nlohmann::json::array();
+    for (const auto& f : r.feedback) fj.push_back(ToJson(f));
+    body += ",\"feedback\":" + fj.dump();
+    nlohmann::json aj = nlohmann::json::array();
+    for (const auto& a : r.appeals) aj.push_back(ToJson(a));
+    body += ",\"appeals\":" + aj.dump();
+  }
   body += "}";
   Json(res, 200, body);
 }

@@ -100,7 +100,8 @@ int RunServe(int argc, char** argv) {
     }
     subs = std::make_shared<Subscribers>(std::move(s.value()));
   }
-  if (cfg.store.url.empty() && mkdir(cfg.store.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  // The data directory holds the SQLite store (when store.url is not set) and the access journal.
+  if (mkdir(cfg.store.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     std::fprintf(stderr, "callguard serve: store.data_dir %s: %s\n", cfg.store.data_dir.c_str(),
                  strerror(errno));
     return 1;

@@ -134,6 +134,11 @@ void Service::StartWarmUp() {
         [this, warm, done, t0] {
           screener_->normaliser().MergeClassCache(*warm);
           http_normaliser_->MergeClassCache(*warm);
+          {
+            std::lock_guard<std::mutex> lock(warm_mu_);
+            warm_ = warm;
+          }
+          warm_generation_.fetch_add(1, std::memory_order_release);
           fprintf(stderr,
                   "callguard serve: number classes warmed from %zu known numbers (%zu "
                   "classes, %lld s)\n",

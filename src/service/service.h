@@ -80,6 +80,13 @@ class Service {
   // Returns once the engine uses them. Thread-safe.
   Status RefreshLists(bool force);
   Activity& activity() { return activity_; }
+  // The number classes learned from the loaded state (null until the warm-up is done), and a
+  // counter that changes when they do: other threads' normalisers merge them.
+  std::shared_ptr<const Normaliser> warm_classes() const {
+    std::lock_guard<std::mutex> lock(warm_mu_);
+    return warm_;
+  }
+  uint64_t warm_generation() const { return warm_generation_.load(std::memory_order_acquire); }
   // Writes the verdict trail's queue to the store now.
   void FlushTrail() {
     if (trail_) trail_->Flush();
@@ -142,6 +149,9 @@ class Service {
   store::Store* store_ = nullptr;
   std::unique_ptr<VerdictTrail> trail_;
   Activity activity_;
+  mutable std::mutex warm_mu_;
+  std::shared_ptr<const Normaliser> warm_;
+  std::atomic<uint64_t> warm_generation_{0};
   std::mutex lists_mu_;  // one refresh at a time
   std::string lists_signature_;
   std::thread refresh_thread_;

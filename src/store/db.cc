@@ -36,7 +36,7 @@ class SqliteDb : public Db {
 
   Result<Rows> Query(std::string_view sql, std::initializer_list<Param> params) override {
     sqlite3_stmt* st = nullptr;
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) {
       st = it->second;
     } else {
@@ -102,7 +102,12 @@ class SqliteDb : public Db {
 
  private:
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  // Prepared statements by SQL text (looked up without copying the text).
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> cache_;
 };
 
 class PostgresDb : public Db {
@@ -115,6 +120,9 @@ class PostgresDb : public Db {
   Result<Rows> Query(std::string_view sql, std::initializer_list<Param> params) override {
     std::vector<std::string> text(params.size());
     std::vector<const char*> values(params.size());
+    // Parameter types are given (int8, float8, text; NULL left to the server), so a statement
+    // need not use every parameter it is passed.
+    std::vector<Oid> types(params.size(), 0);
     size_t i = 0;
     for (const Param& p : params) {
       if (std::holds_alternative<std::monostate>(p.v_)) {
@@ -122,19 +130,22 @@ class PostgresDb : public Db {
       } else {
         if (auto* v = std::get_if<int64_t>(&p.v_)) {
           text[i] = std::to_string(*v);
+          types[i] = 20;  // int8
         } else if (auto* d = std::get_if<double>(&p.v_)) {
           char b[32];
           std::snprintf(b, sizeof b, "%.17g", *d);
           text[i] = b;
+          types[i] = 701;  // float8
         } else {
           text[i] = std::string(std::get<std::string_view>(p.v_));
+          types[i] = 25;  // text
         }
         values[i] = text[i].c_str();
       }
       ++i;
     }
     std::string s(sql);
-    PGresult* r = PQexecParams(conn_, s.c_str(), static_cast<int>(values.size()), nullptr,
+    PGresult* r = PQexecParams(conn_, s.c_str(), static_cast<int>(values.size()), types.data(),
                                values.data(), nullptr, nullptr, 0);
     ExecStatusType es = PQresultStatus(r);
     if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {

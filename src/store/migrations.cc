@@ -102,6 +102,13 @@ CREATE INDEX access_log_target ON access_log (target, time_ms);
 CREATE INDEX access_log_time ON access_log (time_ms);
 )";
 
+// The access journal copies entries with a unique key, so a copy repeated after a crash adds
+// nothing.
+const char* kV2 = R"(
+ALTER TABLE access_log ADD COLUMN entry_key TEXT;
+CREATE UNIQUE INDEX access_log_entry_key ON access_log (entry_key);
+)";
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Migrations(std::string_view backend) {
@@ -109,6 +116,7 @@ std::vector<std::pair<std::string, std::string>> Migrations(std::string_view bac
       backend == "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   std::vector<std::pair<std::string, std::string>> out = {
       {"lists, reports, feedback, appeals, verdicts, tokens, access log", kV1},
+      {"access log entry keys", kV2},
   };
   for (auto& [desc, sql] : out)
     for (size_t at; (at = sql.find("{pk}")) != std::string::npos;) sql.replace(at, 4, pk);

@@ -99,6 +99,112 @@ Result<int64_t> RemoveBlocks(Db& db, const std::string& number, const std::strin
   return r->affected;
 }
 
+Result<std::vector<ListRecord>> ListEntriesOn(Db& db, const ListQuery& q) {
+  // One statement per combination of filters, so that a lookup by value uses its index (an
+  // "($1 = '' OR value = $1)" condition would scan the table). Built once.
+  static const std::string kSql[2][2] = {
+      {std::string("SELECT ") + kListCols + " FROM list_entries WHERE ($1 = '' OR kind = $1)" +
+           " AND ($3 = 1 OR (removed_ms IS NULL AND (expires_ms IS NULL OR expires_ms > $4)))" +
+           " ORDER BY id DESC LIMIT $5",
+       std::string("SELECT ") + kListCols + " FROM list_entries WHERE ($1 = '' OR kind = $1)" +
+           " ORDER BY id DESC LIMIT $5"},
+      {std::string("SELECT ") + kListCols + " FROM list_entries WHERE value = $2" +
+           " AND ($1 = '' OR kind = $1)" +
+           " AND ($3 = 1 OR (removed_ms IS NULL AND (expires_ms IS NULL OR expires_ms > $4)))" +
+           " ORDER BY id DESC LIMIT $5",
+       std::string("SELECT ") + kListCols + " FROM list_entries WHERE value = $2" +
+           " AND ($1 = '' OR kind = $1) ORDER BY id DESC LIMIT $5"}};
+  const std::string& sql = kSql[q.value.empty() ? 0 : 1][q.include_inactive ? 1 : 0];
+  auto r = db.Query(sql, {q.kind, q.value, q.include_inactive ? 1 : 0, q.now_ms, q.limit});
+  if (!r.ok()) return r.status();
+  std::vector<ListRecord> out;
+  for (size_t i = 0; i < r->size(); ++i) out.push_back(ListAt(*r, i));
+  return out;
+}
+
+Result<std::vector<Report>> ReportsOn(Db& db, const std::string& number, int limit) {
+  auto q = db.Query(
+      "SELECT id, number, reporter, category, description, call_time_ms, source_ip, created_ms "
+      "FROM reports WHERE number = $1 ORDER BY created_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Report> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    Report r;
+    r.id = q->Int(i, 0);
+    r.number = q->Text(i, 1);
+    r.reporter = q->Text(i, 2);
+    r.category = q->Text(i, 3);
+    r.description = q->Text(i, 4);
+    r.call_time_ms = OptInt(*q, i, 5);
+    r.source_ip = q->Text(i, 6);
+    r.created_ms = q->Int(i, 7);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> CountReportersOn(Db& db, const std::string& number, int64_t since_ms) {
+  auto q = db.Query(
+      "SELECT COUNT(DISTINCT CASE WHEN reporter = '' THEN 'id:' || CAST(id AS TEXT) ELSE "
+      "reporter END) FROM reports WHERE number = $1 AND created_ms >= $2",
+      {number, since_ms});
+  if (!q.ok()) return q.status();
+  return q->Int(0, 0);
+}
+
+Result<std::vector<Feedback>> FeedbackOn(Db& db, const std::string& number, int limit) {
+  auto q = db.Query(
+      "SELECT id, number, verdict, note, analyst, created_ms FROM feedback WHERE number = $1 "
+      "ORDER BY created_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Feedback> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    Feedback f;
+    f.id = q->Int(i, 0);
+    f.number = q->Text(i, 1);
+    f.verdict = q->Text(i, 2);
+    f.note = q->Text(i, 3);
+    f.analyst = q->Text(i, 4);
+    f.created_ms = q->Int(i, 5);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+Result<std::vector<Appeal>> AppealsOn(Db& db, const std::string& status, const std::string& number,
+                                      int limit) {
+  auto q = db.Query("SELECT " + std::string(kAppealCols) +
+                        " FROM appeals WHERE ($1 = '' OR status = $1) AND ($2 = '' OR number = "
+                        "$2) ORDER BY created_ms DESC, id LIMIT $3",
+                    {status, number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<Appeal> out;
+  for (size_t i = 0; i < q->size(); ++i) out.push_back(AppealAt(*q, i));
+  return out;
+}
+
+Result<std::vector<VerdictRecord>> VerdictsOn(Db& db, const std::string& number, int limit) {
+  auto q = db.Query(
+      "SELECT time_ms, call_id, caller, callee, action, score, verdict FROM verdicts WHERE "
+      "caller = $1 ORDER BY time_ms DESC, id DESC LIMIT $2",
+      {number, limit});
+  if (!q.ok()) return q.status();
+  std::vector<VerdictRecord> out;
+  for (size_t i = 0; i < q->size(); ++i) {
+    VerdictRecord r;
+    r.time_ms = q->Int(i, 0);
+    r.call_id = q->Text(i, 1);
+    r.caller = q->Text(i, 2);
+    r.callee = q->Text(i, 3);
+    r.action = q->Text(i, 4);
+    r.score = q->Real(i, 5);
+    r.json = q->Text(i, 6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 }  // namespace
 
 std::string RandomId(std::string_view prefix, size_t bytes) {
@@ -209,6 +315,7 @@ Status Store::Migrate(Db& db) {
 }
 
 Status Store::InTransaction(const std::function<Status(Db&)>& fn) {
+  auto w = WriteLock();
   Lease db = Acquire();
   CG_RETURN_IF_ERROR(db->Begin());
   Status st = fn(*db);
@@ -220,6 +327,7 @@ Status Store::InTransaction(const std::function<Status(Db&)>& fn) {
 // ---- lists
 
 Result<ListRecord> Store::AddListEntry(ListRecord r) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto id = InsertList(*db, r);
   if (!id.ok()) return id.status();
@@ -228,6 +336,7 @@ Result<ListRecord> Store::AddListEntry(ListRecord r) {
 }
 
 Result<bool> Store::RemoveListEntry(int64_t id, const std::string& by, int64_t now_ms) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto r = db->Query(
       "UPDATE list_entries SET removed_ms = $1, removed_by = $2 WHERE id = $3 AND removed_ms "
@@ -239,15 +348,7 @@ Result<bool> Store::RemoveListEntry(int64_t id, const std::string& by, int64_t n
 
 Result<std::vector<ListRecord>> Store::ListEntries(const ListQuery& q) {
   Lease db = Acquire();
-  std::string sql = std::string("SELECT ") + kListCols +
-                    " FROM list_entries WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR value = $2)"
-                    " AND ($3 = 1 OR (removed_ms IS NULL AND (expires_ms IS NULL OR expires_ms "
-                    "> $4))) ORDER BY id DESC LIMIT $5";
-  auto r = db->Query(sql, {q.kind, q.value, q.include_inactive ? 1 : 0, q.now_ms, q.limit});
-  if (!r.ok()) return r.status();
-  std::vector<ListRecord> out;
-  for (size_t i = 0; i < r->size(); ++i) out.push_back(ListAt(*r, i));
-  return out;
+  return ListEntriesOn(*db, q);
 }
 
 Result<std::vector<ListRecord>> Store::LiveListEntries() {
@@ -264,6 +365,7 @@ Result<std::vector<ListRecord>> Store::LiveListEntries() {
 // ---- reports and feedback
 
 Result<Report> Store::AddReport(Report r) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query(
       "INSERT INTO reports (number, reporter, category, description, call_time_ms, source_ip, "
@@ -277,38 +379,16 @@ Result<Report> Store::AddReport(Report r) {
 
 Result<std::vector<Report>> Store::ReportsFor(const std::string& number, int limit) {
   Lease db = Acquire();
-  auto q = db->Query(
-      "SELECT id, number, reporter, category, description, call_time_ms, source_ip, created_ms "
-      "FROM reports WHERE number = $1 ORDER BY created_ms DESC, id DESC LIMIT $2",
-      {number, limit});
-  if (!q.ok()) return q.status();
-  std::vector<Report> out;
-  for (size_t i = 0; i < q->size(); ++i) {
-    Report r;
-    r.id = q->Int(i, 0);
-    r.number = q->Text(i, 1);
-    r.reporter = q->Text(i, 2);
-    r.category = q->Text(i, 3);
-    r.description = q->Text(i, 4);
-    r.call_time_ms = OptInt(*q, i, 5);
-    r.source_ip = q->Text(i, 6);
-    r.created_ms = q->Int(i, 7);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return ReportsOn(*db, number, limit);
 }
 
 Result<int64_t> Store::CountReporters(const std::string& number, int64_t since_ms) {
   Lease db = Acquire();
-  auto q = db->Query(
-      "SELECT COUNT(DISTINCT CASE WHEN reporter = '' THEN 'id:' || CAST(id AS TEXT) ELSE "
-      "reporter END) FROM reports WHERE number = $1 AND created_ms >= $2",
-      {number, since_ms});
-  if (!q.ok()) return q.status();
-  return q->Int(0, 0);
+  return CountReportersOn(*db, number, since_ms);
 }
 
 Result<Feedback> Store::AddFeedback(Feedback f) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query(
       "INSERT INTO feedback (number, verdict, note, analyst, created_ms) VALUES ($1, $2, $3, "
@@ -346,29 +426,14 @@ Result<Feedback> Store::ApplyFeedback(Feedback f, const ListRecord& entry) {
 
 Result<std::vector<Feedback>> Store::FeedbackFor(const std::string& number, int limit) {
   Lease db = Acquire();
-  auto q = db->Query(
-      "SELECT id, number, verdict, note, analyst, created_ms FROM feedback WHERE number = $1 "
-      "ORDER BY created_ms DESC, id DESC LIMIT $2",
-      {number, limit});
-  if (!q.ok()) return q.status();
-  std::vector<Feedback> out;
-  for (size_t i = 0; i < q->size(); ++i) {
-    Feedback f;
-    f.id = q->Int(i, 0);
-    f.number = q->Text(i, 1);
-    f.verdict = q->Text(i, 2);
-    f.note = q->Text(i, 3);
-    f.analyst = q->Text(i, 4);
-    f.created_ms = q->Int(i, 5);
-    out.push_back(std::move(f));
-  }
-  return out;
+  return FeedbackOn(*db, number, limit);
 }
 
 // ---- appeals
 
 Result<Appeal> Store::AddAppeal(Appeal a) {
   if (a.id.empty()) a.id = RandomId("ap_", 12);
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query("INSERT INTO appeals (" + std::string(kAppealCols) +
                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -389,14 +454,7 @@ Result<std::optional<Appeal>> Store::GetAppeal(const std::string& id) {
 Result<std::vector<Appeal>> Store::Appeals(const std::string& status, const std::string& number,
                                            int limit) {
   Lease db = Acquire();
-  auto q = db->Query("SELECT " + std::string(kAppealCols) +
-                         " FROM appeals WHERE ($1 = '' OR status = $1) AND ($2 = '' OR number = "
-                         "$2) ORDER BY created_ms DESC, id LIMIT $3",
-                     {status, number, limit});
-  if (!q.ok()) return q.status();
-  std::vector<Appeal> out;
-  for (size_t i = 0; i < q->size(); ++i) out.push_back(AppealAt(*q, i));
-  return out;
+  return AppealsOn(*db, status, number, limit);
 }
 
 Result<Appeal> Store::DecideAppeal(const std::string& id, const std::string& status,
@@ -434,6 +492,34 @@ Result<Appeal> Store::DecideAppeal(const std::string& id, const std::string& sta
   return out;
 }
 
+Result<NumberRecords> Store::ForNumber(const std::string& number, int limit, bool cases,
+                                       int64_t now_ms) {
+  Lease db = Acquire();  // one connection for the whole page
+  NumberRecords out;
+  auto lists = ListEntriesOn(
+      *db, {.value = number, .include_inactive = true, .now_ms = now_ms, .limit = 100});
+  if (!lists.ok()) return lists.status();
+  out.lists = std::move(lists.value());
+  auto verdicts = VerdictsOn(*db, number, limit);
+  if (!verdicts.ok()) return verdicts.status();
+  out.verdicts = std::move(verdicts.value());
+  if (!cases) return out;
+  out.with_cases = true;
+  auto reports = ReportsOn(*db, number, limit);
+  if (!reports.ok()) return reports.status();
+  out.reports = std::move(reports.value());
+  auto reporters = CountReportersOn(*db, number, now_ms - 30LL * 86400 * 1000);
+  if (!reporters.ok()) return reporters.status();
+  out.reporters_30d = reporters.value();
+  auto feedback = FeedbackOn(*db, number, 20);
+  if (!feedback.ok()) return feedback.status();
+  out.feedback = std::move(feedback.value());
+  auto appeals = AppealsOn(*db, "", number, 20);
+  if (!appeals.ok()) return appeals.status();
+  out.appeals = std::move(appeals.value());
+  return out;
+}
+
 // ---- verdicts
 
 Status Store::AddVerdicts(const std::vector<VerdictRecord>& v) {
@@ -452,27 +538,11 @@ Status Store::AddVerdicts(const std::vector<VerdictRecord>& v) {
 
 Result<std::vector<VerdictRecord>> Store::VerdictsFor(const std::string& number, int limit) {
   Lease db = Acquire();
-  auto q = db->Query(
-      "SELECT time_ms, call_id, caller, callee, action, score, verdict FROM verdicts WHERE "
-      "caller = $1 ORDER BY time_ms DESC, id DESC LIMIT $2",
-      {number, limit});
-  if (!q.ok()) return q.status();
-  std::vector<VerdictRecord> out;
-  for (size_t i = 0; i < q->size(); ++i) {
-    VerdictRecord r;
-    r.time_ms = q->Int(i, 0);
-    r.call_id = q->Text(i, 1);
-    r.caller = q->Text(i, 2);
-    r.callee = q->Text(i, 3);
-    r.action = q->Text(i, 4);
-    r.score = q->Real(i, 5);
-    r.json = q->Text(i, 6);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return VerdictsOn(*db, number, limit);
 }
 
 Result<int64_t> Store::PurgeVerdicts(int64_t before_ms) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query("DELETE FROM verdicts WHERE time_ms < $1", {before_ms});
   if (!q.ok()) return q.status();
@@ -489,6 +559,7 @@ Result<int64_t> Store::CountVerdicts() {
 // ---- tokens
 
 Status Store::AddToken(const TokenRecord& t, const std::string& hash) {
+  auto w = WriteLock();
   Lease db = Acquire();
   return db
       ->Query(
@@ -516,6 +587,7 @@ Result<std::optional<TokenRecord>> Store::FindToken(const std::string& hash) {
 }
 
 Result<bool> Store::RevokeToken(const std::string& id, int64_t now_ms) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query("UPDATE tokens SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL",
                      {now_ms, id});
@@ -551,9 +623,10 @@ Status Store::AddAccess(const std::vector<AccessRecord>& a) {
   return InTransaction([&](Db& db) -> Status {
     for (const auto& r : a) {
       auto q = db.Query(
-          "INSERT INTO access_log (time_ms, actor, role, action, target, source_ip, status) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-          {r.time_ms, r.actor, r.role, r.action, r.target, r.source_ip, r.status});
+          "INSERT INTO access_log (time_ms, actor, role, action, target, source_ip, status, "
+          "entry_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (entry_key) DO NOTHING",
+          {r.time_ms, r.actor, r.role, r.action, r.target, r.source_ip, r.status,
+           r.key.empty() ? Param(nullptr) : Param(r.key)});
       if (!q.ok()) return q.status();
     }
     return Status::Ok();
@@ -583,6 +656,7 @@ Result<std::vector<AccessRecord>> Store::AccessLog(const std::string& target, in
 }
 
 Result<int64_t> Store::PurgeAccess(int64_t before_ms) {
+  auto w = WriteLock();
   Lease db = Acquire();
   auto q = db->Query("DELETE FROM access_log WHERE time_ms < $1", {before_ms});
   if (!q.ok()) return q.status();

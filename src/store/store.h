@@ -100,6 +100,18 @@ struct AccessRecord {
   std::string target;  // the number read
   std::string source_ip;
   int status = 0;
+  std::string key;  // unique per entry when set (the access journal's segment:offset)
+};
+
+// What the store holds about one number, for GET /v1/numbers/{number}.
+struct NumberRecords {
+  std::vector<ListRecord> lists;  // with history
+  std::vector<VerdictRecord> verdicts;
+  bool with_cases = false;  // the rest is filled only when asked for
+  std::vector<Report> reports;
+  int64_t reporters_30d = 0;
+  std::vector<Feedback> feedback;
+  std::vector<Appeal> appeals;
 };
 
 struct ListQuery {
@@ -150,6 +162,10 @@ class Store {
                               const std::string& by, const std::string& note, int64_t now_ms,
                               const ListRecord* allow);
 
+  // Everything about one number on one connection: list entries, the latest `limit` verdicts
+  // and, with `cases`, reports, distinct reporters in 30 days, feedback and appeals.
+  Result<NumberRecords> ForNumber(const std::string& number, int limit, bool cases, int64_t now_ms);
+
   // Verdict audit trail.
   Status AddVerdicts(const std::vector<VerdictRecord>& v);
   // Latest verdicts where `number` was the caller.
@@ -176,6 +192,12 @@ class Store {
   Status Migrate(Db& db);
   // Runs `fn` in a transaction on one connection; rolls back on error.
   Status InTransaction(const std::function<Status(Db&)>& fn);
+  // SQLite allows one writer at a time; writers of this process take turns here instead of
+  // meeting SQLITE_BUSY and sleeping in its busy handler. Not held for PostgreSQL.
+  std::unique_lock<std::mutex> WriteLock() {
+    return backend_ == "sqlite" ? std::unique_lock<std::mutex>(write_mu_)
+                                : std::unique_lock<std::mutex>();
+  }
 
   std::string url_;
   std::string backend_;
@@ -183,6 +205,7 @@ class Store {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Db>> free_;
+  std::mutex write_mu_;
 };
 
 // The migrations, oldest first; version i+1 is element i. `backend` picks the dialect.

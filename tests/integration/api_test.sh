@@ -230,7 +230,7 @@ PGTOKEN=$("$CG" token create --store "$PG_URL" --role analyst 2>/dev/null)
 PGSCREEN=$("$CG" token create --store "$PG_URL" --role screening 2>/dev/null)
 sed "s|^store:|store:\n  url: \"$PG_URL\"|" "$T/api.yaml" | sed 's|state: state.snap|state: pgstate.snap|' >"$T/pg.yaml"
 check "serve starts on PostgreSQL" start "$T/pg.yaml" "$T/pg.log"
-check "it says so" grep -q 'store postgresql (schema v1)' "$T/pg.log.err"
+check "it says so" grep -q 'store postgresql (schema v[0-9]*)' "$T/pg.log.err"
 H="http://127.0.0.1:$HTTP"
 SCREEN=$PGSCREEN
 req POST /v1/feedback "$PGTOKEN" '{"number":"+8613700137000","verdict":"scam"}' >/dev/null

@@ -8,7 +8,8 @@ tests=$1
 pg_start
 trap 'pg_stop; cleanup' EXIT
 out=$(CALLGUARD_TEST_PG_URL="$PG_URL" "$tests" 2>&1)
-echo "$out" | tail -15
+echo "$out" | grep -B2 -A8 "Failure" | head -40
+echo "$out" | tail -5
 echo "$out" | grep -q "SKIPPED" && fail "PostgreSQL store tests were skipped"
 n=$(echo "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) tests.*/\1/p')
 check "every store test passes on PostgreSQL ($n)" test "${n:-0}" -ge 9

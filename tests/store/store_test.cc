@@ -316,6 +316,22 @@ TEST_P(StoreTest, AccessLogAndConcurrentWriters) {
 // CALLGUARD_STORE_PG into callguard_store_pg_tests, which store_pg_test.sh runs against a real
 // PostgreSQL server.
 #ifdef CALLGUARD_STORE_PG
+TEST_P(StoreTest, AccessEntriesWithAKeyAreWrittenOnce) {
+  AccessRecord a{.time_ms = 5,
+                 .actor = "tok_a",
+                 .role = "analyst",
+                 .action = "GET",
+                 .target = "+8613800000006",
+                 .source_ip = "127.0.0.1",
+                 .status = 200,
+                 .key = "7:0"};
+  ASSERT_TRUE(store_->AddAccess({a}).ok());
+  ASSERT_TRUE(store_->AddAccess({a}).ok());  // a replay after a crash: ignored
+  a.key = "7:120";
+  ASSERT_TRUE(store_->AddAccess({a}).ok());
+  EXPECT_EQ(store_->AccessLog("+8613800000006", 10)->size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("postgresql"),
                          [](const auto& info) { return info.param; });
 #else

@@ -80,7 +80,7 @@ const loaded = (page, what) => page.waitForSelector(`#page[data-page="${what}"][
     const blocked = process.env.CG_BLOCKED;
     await page.goto(`${URL}/ui/#/number/${encodeURIComponent(blocked)}`);
     await loaded(page, 'number');
-    const nb = (await api('/v1/numbers/' + encodeURIComponent(blocked))).body;
+    const nb = (await api('/v1/numbers/' + encodeURIComponent(blocked) + '?include=cases')).body;
     check('number page: the number', (await page.textContent('[data-testid="number-title"]')) === nb.number);
     check(`number page: the current decision (${nb.engine.assessment.action})`,
       (await page.textContent('[data-testid="number-action"]')).trim() === nb.engine.assessment.action);

@@ -169,7 +169,7 @@ async function renderNumber(page, number) {
   }
   let d;
   try {
-    d = await api('/v1/numbers/' + encodeURIComponent(number));
+    d = await api('/v1/numbers/' + encodeURIComponent(number) + '?include=cases');
   } catch (e) {
     page.append(el('div', { class: 'card error', 'data-testid': 'number-error', text: e.message }));
     return;
