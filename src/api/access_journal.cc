@@ -16,9 +16,10 @@
 
 namespace callguard {
 
-std::string AccessJournal::SegmentPath(uint64_t seq) const {
-  char name[64];
-  std::snprintf(name, sizeof name, "/access-%016llu.jsonl", static_cast<unsigned long long>(seq));
+std::string AccessJournal::SegmentPath(const std::string& run, uint64_t seq) const {
+  char name[96];
+  std::snprintf(name, sizeof name, "/access-%s-%016llu.jsonl", run.c_str(),
+                static_cast<unsigned long long>(seq));
   return dir_ + name;
 }
 
@@ -27,17 +28,21 @@ Result<std::unique_ptr<AccessJournal>> AccessJournal::Open(const std::string& di
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::IoError("access journal: cannot create " + dir + ": " + strerror(errno));
   std::unique_ptr<AccessJournal> j(new AccessJournal(dir, store, metrics));
-  std::vector<uint64_t> left;
+  // Segments left by earlier processes (a crash): copy them first, in name order.
+  std::vector<std::pair<std::string, uint64_t>> left;
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
+      char run[32];
       unsigned long long seq;
-      if (std::sscanf(e->d_name, "access-%llu.jsonl", &seq) == 1) left.push_back(seq);
+      if (std::sscanf(e->d_name, "access-%16[0-9a-f]-%llu.jsonl", run, &seq) == 2)
+        left.emplace_back(run, seq);
     }
     closedir(d);
   }
   std::sort(left.begin(), left.end());
-  for (uint64_t seq : left) CG_RETURN_IF_ERROR(j->MoveSegment(seq));
-  j->seq_ = left.empty() ? 1 : left.back() + 1;
+  for (const auto& [run, seq] : left) CG_RETURN_IF_ERROR(j->MoveSegment(run, seq));
+  j->run_ = store::Sha256Hex(store::RandomId("", 16)).substr(0, 16);
+  j->seq_ = 1;
   CG_RETURN_IF_ERROR(j->OpenSegment());
   j->mover_ = std::thread([p = j.get()] {
     std::unique_lock<std::mutex> lock(p->stop_mu_);
@@ -63,10 +68,10 @@ AccessJournal::~AccessJournal() {
 }
 
 Status AccessJournal::OpenSegment() {
-  fd_ = open(SegmentPath(seq_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  std::string path = SegmentPath(run_, seq_);
+  fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0)
-    return Status::IoError("access journal: cannot open " + SegmentPath(seq_) + ": " +
-                           strerror(errno));
+    return Status::IoError("access journal: cannot open " + path + ": " + strerror(errno));
   offset_ = 0;
   return Status::Ok();
 }
@@ -95,20 +100,26 @@ Status AccessJournal::Record(const store::AccessRecord& r) {
 
 Status AccessJournal::Drain() {
   std::lock_guard<std::mutex> move(move_mu_);
-  uint64_t closed;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (offset_ == 0) return Status::Ok();
-    close(fd_);
-    fd_ = -1;
-    closed = seq_++;
-    CG_RETURN_IF_ERROR(OpenSegment());
+    if (offset_ > 0) {
+      close(fd_);
+      fd_ = -1;
+      closed_.push_back(seq_++);
+      CG_RETURN_IF_ERROR(OpenSegment());
+    }
   }
-  return MoveSegment(closed);
+  // Oldest first; a segment that could not be copied (store busy or down) stays and is tried
+  // again next time.
+  while (!closed_.empty()) {
+    CG_RETURN_IF_ERROR(MoveSegment(run_, closed_.front()));
+    closed_.erase(closed_.begin());
+  }
+  return Status::Ok();
 }
 
-Status AccessJournal::MoveSegment(uint64_t seq) {
-  std::string path = SegmentPath(seq);
+Status AccessJournal::MoveSegment(const std::string& run, uint64_t seq) {
+  std::string path = SegmentPath(run, seq);
   std::ifstream in(path);
   if (!in) return Status::IoError("access journal: cannot read " + path);
   std::vector<store::AccessRecord> batch;
@@ -128,7 +139,7 @@ Status AccessJournal::MoveSegment(uint64_t seq) {
     r.target = j.value("target", "");
     r.source_ip = j.value("ip", "");
     r.status = j.value("status", 0);
-    r.key = std::to_string(seq) + ":" + std::to_string(at);
+    r.key = run + ":" + std::to_string(seq) + ":" + std::to_string(at);
     batch.push_back(std::move(r));
   }
   if (!batch.empty()) CG_RETURN_IF_ERROR(store_->AddAccess(batch));

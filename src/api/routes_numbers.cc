@@ -166,6 +166,8 @@ void RouteNumbers(httplib::Server& s, Context* ctx) {
               [ctx](const httplib::Request& req, httplib::Response& res, const Principal&) {
                 int64_t limit;
                 if (!QueryInt(req, "limit", 100, 1, 10000, &limit, res)) return;
+                Status drained = ctx->journal->Drain();  // include reads made a moment ago
+                if (!drained.ok()) return StoreError(ctx, res, drained);
                 auto log =
                     ctx->store->AccessLog(req.get_param_value("target"), static_cast<int>(limit));
                 if (!log.ok()) return StoreError(ctx, res, log.status());

@@ -274,7 +274,11 @@ Status Store::Migrate(Db& db) {
   if (pg) CG_RETURN_IF_ERROR(db.Script("SELECT pg_advisory_lock(7274841)"));
   auto migrations = Migrations(backend_);
   Status result;
-  for (size_t i = 0; i < migrations.size() && result.ok(); ++i) {
+  // Up to date (the usual case, e.g. a CLI next to a running server): no write lock taken.
+  auto current = db.Query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+  if (!current.ok()) result = current.status();
+  size_t start = current.ok() ? static_cast<size_t>(current->Int(0, 0)) : 0;
+  for (size_t i = start; i < migrations.size() && result.ok(); ++i) {
     int version = static_cast<int>(i + 1);
     result = db.Begin();
     if (!result.ok()) break;

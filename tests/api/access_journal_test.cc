@@ -64,11 +64,16 @@ TEST_F(AccessJournalTest, ACrashLosesNothingAndDuplicatesNothing) {
       std::filesystem::rename(p, p.substr(0, p.size() - 5));
   }
   // A torn last line (the write was cut short: its read never completed).
-  std::ofstream(jdir + "/access-0000000000000099.jsonl") << "{\"t\":5,\"actor\":\"tok_y\"";
+  std::ofstream(jdir + "/access-00000000000000ff-0000000000000099.jsonl")
+      << "{\"t\":5,\"actor\":\"tok_y\"";
   auto j = AccessJournal::Open(jdir, store_.get(), &metrics_);  // replays the left segments
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   EXPECT_EQ(Rows(), 30u);  // every entry once, the torn one not at all
   EXPECT_EQ(store_->AccessLog("", 1000)->front().time_ms, 1029);
+  // A restarted process numbers its segments afresh: its entries are new, not "duplicates".
+  for (int i = 30; i < 35; ++i) ASSERT_TRUE(j.value()->Record(Rec(i)).ok());
+  ASSERT_TRUE(j.value()->Drain().ok());
+  EXPECT_EQ(Rows(), 35u);
 }
 
 TEST_F(AccessJournalTest, AnUnwritableDirectoryIsAClearError) {

@@ -138,7 +138,7 @@ r=$(curl -s -G -H "Authorization: Bearer $ANALYST" "$H/v1/lists" --data-urlencod
 check "and found again exactly, the table intact" bash -c "echo \"\$1\" | grep -q 'DROP TABLE list_entries'" _ "$r"
 
 # --- the audit log: who read which number, when
-req GET "/v1/numbers/+85512345678" "$ANALYST" >/dev/null
+rr=$(req GET "/v1/numbers/+85512345678" "$ANALYST")
 aid=$("$CG" token list --config "$T/api.yaml" | awk '/analyst-test/{print $1}')
 r=$(curl -s -G -H "Authorization: Bearer $ADMIN" "$H/v1/audit" --data-urlencode "target=+85512345678")
 check "a number read is in the audit log with the reader's token id ($aid)" \
