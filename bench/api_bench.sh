@@ -18,6 +18,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 SIP_RATE=${SIP_RATE:-2000}
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-16}
+HTTP_THREADS=${HTTP_THREADS:-16}  # cpp-httplib serves one keep-alive connection per thread
 WRK_SECONDS=${WRK_SECONDS:-20}
 DATA=$BUILD/bench-data/api
 mkdir -p "$DATA"
@@ -34,27 +35,32 @@ if [ ! -s "$DATA/state.snap" ]; then
     --config "$SRC/config/callguard.yaml" --out /dev/null --state-out "$DATA/state.snap" --quiet
 fi
 # Numbers to look up: callers of the simulated day (scam and legitimate alike), URL-escaped.
-awk -F, 'NR > 1 && NR % 13 == 0 { print $3 }' "$DATA/sim/calls.csv" | sort -u | head -20000 |
+awk -F, 'NR > 1 && NR % 13 == 0 { print $3 }' "$DATA/sim/calls.csv" | sort -u | shuf --random-source=<(yes) | head -20000 |
   sed 's/+/%2B/' >"$DATA/numbers.txt"
 echo "SEQUENTIAL" >"$DATA/inject.csv"
 awk -F, 'NR > 1 && NR % 7 == 0 { ing = $8; if (ing == "") ing = "mobile"; print $3 ";" $4 ";" ing }' \
   "$DATA/sim/calls.csv" | head -60000 >>"$DATA/inject.csv"
 
+# The shipped configuration, with one HTTP thread per wrk connection.
+rm -rf "$DATA/config"
+cp -r "$SRC/config" "$DATA/config"
+sed -i "s/^  http_threads: .*/  http_threads: $HTTP_THREADS/" "$DATA/config/callguard.yaml"
+grep -q "http_threads: $HTTP_THREADS" "$DATA/config/callguard.yaml" || { echo "bench: cannot set http_threads"; exit 1; }
 rm -rf "$DATA/store"
 TOKEN=$("$BUILD/callguard" token create --data-dir "$DATA/store" --role analyst --name bench 2>/dev/null)
 SIPPORT=$(free_port)
 HTTPPORT=$(free_port)
 cp "$DATA/state.snap" "$DATA/state-run.snap"
 t0=$(date +%s.%N)
-"$BUILD/callguard" serve --config "$SRC/config/callguard.yaml" --data-dir "$DATA/store" \
+"$BUILD/callguard" serve --config "$DATA/config/callguard.yaml" --data-dir "$DATA/store" \
   --state "$DATA/state-run.snap" --sip "udp://127.0.0.1:$SIPPORT" --http "127.0.0.1:$HTTPPORT" \
   >"$DATA/serve.out" 2>"$DATA/serve.err" &
 CGPID=$!
 PIDS+=($CGPID)
 for _ in $(seq 600); do grep -q '^listening http' "$DATA/serve.out" 2>/dev/null && break; sleep 0.05; done
+grep -q '^listening http' "$DATA/serve.out" || { cat "$DATA/serve.err"; echo "bench: serve did not start"; exit 1; }
 t1=$(date +%s.%N)
-profiles=$(sed -n 's/.*state loaded from .* (\([0-9]*\) numbers).*/\1/p' "$DATA/serve.err")
-echo "== restore: $profiles profiles; serve ready in $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.2f", b-a}') s (process start, snapshot load, store open)"
+echo "== restore: $(sed -n 's/.*state loaded from [^ ]* //p' "$DATA/serve.err"); serve ready in $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.2f", b-a}') s (process start, snapshot load, store open)"
 
 
 echo "== screening: SIPp at $SIP_RATE INVITE/s over UDP during the lookups"

@@ -268,9 +268,13 @@ Status Service::Start() {
     std::string path = cfg_.ResolvePath(state);
     struct stat st;
     if (stat(path.c_str(), &st) == 0) {
+      int64_t t0 = WallClockNs();
       CG_RETURN_IF_ERROR(engine_->LoadSnapshot(path));
-      fprintf(stderr, "callguard serve: state loaded from %s (%llu numbers)\n", path.c_str(),
-              static_cast<unsigned long long>(engine_->state_stats().profiles));
+      double secs = (WallClockNs() - t0) / 1e9;
+      uint64_t n = engine_->state_stats().profiles;
+      fprintf(stderr,
+              "callguard serve: state loaded from %s (%llu numbers) in %.3f s (%.0f numbers/s)\n",
+              path.c_str(), static_cast<unsigned long long>(n), secs, secs > 0 ? n / secs : 0.0);
     } else {
       fprintf(stderr, "callguard serve: no state at %s yet: starting empty\n", path.c_str());
     }
