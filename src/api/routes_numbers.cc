@@ -28,11 +28,17 @@ void NumberPage(Context* ctx, const httplib::Request& req, httplib::Response& re
   // Personal data leaves only once the read is in the audit log.
   if (!Audit(ctx, req, res, who, "GET /v1/numbers/{number}", key)) return;
 
-  std::string engine_view;
+  // The task may outlive this handler if the engine is late: it owns what it touches.
+  struct View {
+    Number n;
+    std::string json;
+  };
+  auto view = std::make_shared<View>();
+  view->n = n;
   int64_t now = WallClockMs();
   bool shadow = ctx->cfg->engine.shadow;
-  if (!svc->RunOnEngine([&engine_view, &n, now,
-                         shadow](Engine& e) { engine_view = NumberEngineView(e, n, now, shadow); },
+  if (!svc->RunOnEngine([view, now, shadow](
+                            Engine& e) { view->json = NumberEngineView(e, view->n, now, shadow); },
                         2000))
     return JsonError(res, 503, "engine_busy", "the engine did not answer in time");
 
@@ -47,7 +53,7 @@ void NumberPage(Context* ctx, const httplib::Request& req, httplib::Response& re
   body += ",\"type\":";
   AppendJsonString(ToString(n.type), &body);
   body += ",\"country_code\":" + std::to_string(n.country_code);
-  body += ",\"engine\":" + engine_view;
+  body += ",\"engine\":" + view->json;
   nlohmann::json lj = nlohmann::json::array();
   for (const auto& e : r.lists) lj.push_back(ToJson(e));
   body += ",\"lists\":" + lj.dump();
