@@ -86,7 +86,9 @@ done = function(summary, latency, requests)
     latency:percentile(99), latency:percentile(99.9), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
-screened0=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_screened_total //p')
+m0=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics")
+screened0=$(echo "$m0" | sed -n 's/^callguard_screened_total //p')
+fo0=$(echo "$m0" | sed -n 's/^callguard_sip_fail_open_total //p')
 echo "== lookups: wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, $(wc -l <"$DATA/numbers.txt") distinct numbers"
 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECONDS}s" --latency -s "$DATA/lookup.lua" \
   "http://127.0.0.1:$HTTPPORT" >"$DATA/wrk.txt" 2>&1
@@ -99,7 +101,8 @@ eval "${r#RESULT }"
 rate=$(awk -v n=$requests -v s=$seconds 'BEGIN{printf "%.0f", n/s}')
 audited=$(echo "$m" | sed -n 's/^callguard_access_logged_total //p')
 echo "== result: $rate lookups/s; latency p50 ${p50_us} us, p90 ${p90_us} us, p99 ${p99_us} us, p99.9 ${p999_us} us; errors $errors"
-echo "   screening meanwhile: $(( (${screened1:-0} - ${screened0:-0}) / WRK_SECONDS )) calls/s; fail-open total $(echo "$m" | sed -n 's/^callguard_sip_fail_open_total //p')"
+fo1=$(echo "$m" | sed -n 's/^callguard_sip_fail_open_total //p')
+echo "   screening meanwhile: $(( (${screened1:-0} - ${screened0:-0}) / WRK_SECONDS )) calls/s; fail-open during the lookups $((fo1 - fo0)) of $((screened1 - screened0)) (before them, warm-up: $fo0)"
 echo "   audit log rows written: $audited (one per answered lookup)"
 kill -TERM "$CGPID"
 wait "$CGPID" 2>/dev/null
