@@ -12,10 +12,16 @@ namespace {
 constexpr size_t kMaxQueue = 200000;
 constexpr size_t kBatch = 2000;
 
-uint64_t Fnv(std::string_view s) {
+// FNV-1a over the call id, then the splitmix64 finaliser: FNV alone leaves the high bits of
+// similar short ids (consecutive numbers) far from uniform, and the sample compares high bits.
+uint64_t SampleHash(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  return h ^ (h >> 29);
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
 }
 }  // namespace
 
@@ -48,7 +54,7 @@ bool VerdictTrail::Keep(const Call& call, Action a) const {
   if (cfg_.verdicts == "all") return true;
   if (cfg_.verdicts == "decisions" && a != Action::kAllow) return true;
   // A sample decided by the call id, so a retransmitted or re-screened call is kept or not alike.
-  return Fnv(call.call_id) < sample_threshold_;
+  return SampleHash(call.call_id) < sample_threshold_;
 }
 
 void VerdictTrail::Offer(const Call& call, const Decision& d, const Evidence& ev) {
@@ -78,6 +84,7 @@ void VerdictTrail::Offer(const Call& call, const Decision& d, const Evidence& ev
 void VerdictTrail::Flush() {
   std::unique_lock<std::mutex> lock(mu_);
   uint64_t target = enqueued_;
+  flush_ = true;
   cv_.notify_one();
   flushed_.wait_for(lock, std::chrono::seconds(30),
                     [&] { return written_ >= target || !thread_.joinable(); });
@@ -102,7 +109,8 @@ void VerdictTrail::Loop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(200),
-                   [&] { return stop_ || queue_.size() >= kBatch; });
+                   [&] { return stop_ || flush_ || queue_.size() >= kBatch; });
+      flush_ = false;
       batch.swap(queue_);
       stopping = stop_;
     }

@@ -46,6 +46,7 @@ class VerdictTrail {
   std::vector<store::VerdictRecord> queue_;
   uint64_t enqueued_ = 0, written_ = 0;
   bool stop_ = false;
+  bool flush_ = false;  // Flush() asked for a write now
   std::thread thread_;
   int64_t last_purge_ms_ = 0;
 };
