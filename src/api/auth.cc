@@ -1,5 +1,9 @@
 #include "api/auth.h"
 
+#include <arpa/inet.h>
+
+#include <cstring>
+
 #include "core/time.h"
 
 namespace callguard {
@@ -80,16 +84,31 @@ TokenAuth::Outcome TokenAuth::Check(std::string_view auth, Principal* out) {
   return Outcome::kOk;
 }
 
+std::string RateLimiter::SourceKey(const std::string& address) {
+  in6_addr a;
+  if (address.find(':') == std::string::npos || inet_pton(AF_INET6, address.c_str(), &a) != 1)
+    return address;
+  if (IN6_IS_ADDR_V4MAPPED(&a)) return address;
+  std::memset(a.s6_addr + 8, 0, 8);
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &a, buf, sizeof buf);
+  return std::string(buf) + "/64";
+}
+
 bool RateLimiter::Allow(const std::string& address) {
   double now = NowS();
+  std::string key = SourceKey(address);
   std::lock_guard<std::mutex> lock(mu_);
-  if (now - last_sweep_s_ > 60) {  // forget addresses whose bucket has refilled
+  // Forget sources whose bucket has refilled: every minute, or (at most once a second) when the
+  // table is full.
+  if (now - last_sweep_s_ > 60 || (buckets_.size() >= max_sources_ && now - last_sweep_s_ > 1)) {
     for (auto it = buckets_.begin(); it != buckets_.end();)
       it = it->second.tokens + (now - it->second.last_s) * rate_s_ >= burst_ ? buckets_.erase(it)
                                                                              : std::next(it);
     last_sweep_s_ = now;
   }
-  auto [it, fresh] = buckets_.try_emplace(address, Bucket{burst_, now});
+  if (buckets_.size() >= max_sources_ && buckets_.find(key) == buckets_.end()) return false;
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& b = it->second;
   if (!fresh) {
     b.tokens = std::min(burst_, b.tokens + (now - b.last_s) * rate_s_);

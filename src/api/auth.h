@@ -60,12 +60,18 @@ class TokenAuth {
   std::unordered_map<std::string, Entry> cache_;  // by token hash
 };
 
-// Token buckets per source address: `per_minute` sustained, `burst` at once.
+// Token buckets per source: `per_minute` sustained, `burst` at once. IPv6 sources are grouped
+// by /64 (one host usually owns a whole /64, so per-address buckets would not limit it). At most
+// `max_sources` buckets exist at once; beyond that, new sources are refused until old buckets
+// have refilled and been forgotten (a flood from many addresses cannot exhaust memory).
 class RateLimiter {
  public:
-  RateLimiter(double per_minute, double burst) : rate_s_(per_minute / 60.0), burst_(burst) {}
+  RateLimiter(double per_minute, double burst, size_t max_sources = 100000)
+      : rate_s_(per_minute / 60.0), burst_(burst), max_sources_(max_sources) {}
   // True when a request from `address` may proceed (and takes a token).
   bool Allow(const std::string& address);
+  // The bucket key of an address: itself for IPv4, its /64 for IPv6.
+  static std::string SourceKey(const std::string& address);
 
  private:
   struct Bucket {
@@ -73,6 +79,7 @@ class RateLimiter {
     double last_s;
   };
   double rate_s_, burst_;
+  size_t max_sources_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
   double last_sweep_s_ = 0;
