@@ -7,8 +7,9 @@
 #
 #  1. simulates the `default` scenario, scores it into a state snapshot (learned profiles);
 #  2. starts serve on that state with a fresh store; records the restore time from its log;
-#  3. SIPp offers SIP_RATE INVITE/s over UDP for the whole run (screening keeps running);
-#  4. wrk (WRK_THREADS threads, WRK_CONNS keep-alive connections, WRK_SECONDS) looks up numbers
+#  3. without screening: wrk on a bare authenticated GET /v1/whoami (the HTTP layer's ceiling)
+#     and on the lookups, 10 s each (this also takes the server past its warm-up);
+#  4. SIPp offers SIP_RATE INVITE/s over UDP from then on (screening keeps running), and wrk (WRK_THREADS threads, WRK_CONNS keep-alive connections, WRK_SECONDS) looks up numbers
 #     of the simulated day in turn; reports lookups/s and latency percentiles, and checks that
 #     the audit log holds one row per answered lookup.
 # Usage: bench/api_bench.sh BUILD_DIR  (environment: SIP_RATE, WRK_THREADS, WRK_CONNS, WRK_SECONDS)
@@ -63,13 +64,6 @@ t1=$(date +%s.%N)
 echo "== restore: $(sed -n 's/.*state loaded from [^ ]* //p' "$DATA/serve.err"); serve ready in $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.2f", b-a}') s (process start, snapshot load, store open)"
 
 
-echo "== screening: SIPp at $SIP_RATE INVITE/s over UDP during the lookups"
-sipp -sf "$SRC/bench/sipp_invite.xml" -inf "$DATA/inject.csv" -i 127.0.0.1 -p 0 -r "$SIP_RATE" \
-  -l $((SIP_RATE * 2)) -nostdin -timeout $((WRK_SECONDS + 30))s "127.0.0.1:$SIPPORT" >/dev/null 2>&1 &
-SIPPID=$!
-PIDS+=($SIPPID)
-sleep 3
-
 cat >"$DATA/lookup.lua" <<LUA
 local numbers = {}
 for line in io.lines("$DATA/numbers.txt") do numbers[#numbers + 1] = line end
@@ -86,10 +80,29 @@ done = function(summary, latency, requests)
     latency:percentile(99), latency:percentile(99.9), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
+# The same reporting for a bare authenticated request: what the HTTP layer and the token check
+# cost alone, the ceiling for any endpoint here.
+sed -e 's|"/v1/numbers/" .. numbers\[i\]|"/v1/whoami"|' "$DATA/lookup.lua" >"$DATA/whoami.lua"
+brief() { # label lua seconds -> one line from wrk's RESULT
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${3}s" -s "$2" "http://127.0.0.1:$HTTPPORT" >"$DATA/wrk-brief.txt" 2>&1
+  local r
+  r=$(grep '^RESULT' "$DATA/wrk-brief.txt")
+  (eval "${r#RESULT }"; echo "== $1: $(awk -v n=$requests -v s=$seconds 'BEGIN{printf "%.0f", n/s}')/s; p50 ${p50_us} us, p99 ${p99_us} us")
+}
+brief "reference, no screening: GET /v1/whoami (token check and HTTP only)" "$DATA/whoami.lua" 10
+brief "lookups, no screening" "$DATA/lookup.lua" 10
+
+echo "== screening: SIPp at $SIP_RATE INVITE/s over UDP during the lookups"
+sipp -sf "$SRC/bench/sipp_invite.xml" -inf "$DATA/inject.csv" -i 127.0.0.1 -p 0 -r "$SIP_RATE" \
+  -l $((SIP_RATE * 2)) -nostdin -timeout $((WRK_SECONDS + 30))s "127.0.0.1:$SIPPORT" >/dev/null 2>&1 &
+SIPPID=$!
+PIDS+=($SIPPID)
+sleep 3
+
 m0=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics")
 screened0=$(echo "$m0" | sed -n 's/^callguard_screened_total //p')
 fo0=$(echo "$m0" | sed -n 's/^callguard_sip_fail_open_total //p')
-echo "== lookups: wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, $(wc -l <"$DATA/numbers.txt") distinct numbers"
+echo "== lookups while screening: wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, $(wc -l <"$DATA/numbers.txt") distinct numbers"
 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECONDS}s" --latency -s "$DATA/lookup.lua" \
   "http://127.0.0.1:$HTTPPORT" >"$DATA/wrk.txt" 2>&1
 screened1=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTPPORT/metrics" | sed -n 's/^callguard_screened_total //p')
