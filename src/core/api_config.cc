@@ -2,13 +2,6 @@
 
 namespace callguard {
 
-namespace {
-std::string Resolve(const std::string& base, const std::string& p) {
-  if (p.empty() || p[0] == '/' || base.empty()) return p;
-  return base + "/" + p;
-}
-}  // namespace
-
 std::string StoreConfig::Url() const {
   if (!url.empty()) return url;
   return "sqlite:" + data_dir + "/callguard.db";
@@ -20,8 +13,8 @@ void ParseStoreConfig(ConfigNode n, const std::string& base_dir, StoreConfig* ou
       out->url.rfind("postgres://", 0) != 0 && out->url.rfind("sqlite:", 0) != 0)
     n.Error("url", "expected postgresql://... or sqlite:PATH, got '" + out->url + "'");
   if (out->url.rfind("sqlite:", 0) == 0)
-    out->url = "sqlite:" + Resolve(base_dir, out->url.substr(7));
-  out->data_dir = Resolve(base_dir, n.String("data_dir", out->data_dir));
+    out->url = "sqlite:" + ResolveConfigPath(base_dir, out->url.substr(7));
+  out->data_dir = ResolveConfigPath(base_dir, n.String("data_dir", out->data_dir));
   out->pool = static_cast<int>(n.Int("pool", 8, 1, 64));
   out->verdicts = n.Choice("verdicts", "decisions", {"off", "decisions", "sampled", "all"});
   out->verdict_sample = n.Number("verdict_sample", 0.01, 0, 1);
@@ -33,8 +26,8 @@ void ParseStoreConfig(ConfigNode n, const std::string& base_dir, StoreConfig* ou
 
 void ParseApiConfig(ConfigNode n, const std::string& base_dir, ApiConfig* out) {
   out->require_tokens = n.Bool("require_tokens", true);
-  out->tls_cert = Resolve(base_dir, n.String("tls_cert", ""));
-  out->tls_key = Resolve(base_dir, n.String("tls_key", ""));
+  out->tls_cert = ResolveConfigPath(base_dir, n.String("tls_cert", ""));
+  out->tls_key = ResolveConfigPath(base_dir, n.String("tls_key", ""));
   if (out->tls_cert.empty() != out->tls_key.empty())
     n.Error(out->tls_cert.empty() ? "tls_cert" : "tls_key",
             "tls_cert and tls_key must be set together");
@@ -45,7 +38,7 @@ void ParseApiConfig(ConfigNode n, const std::string& base_dir, ApiConfig* out) {
   out->read_timeout_s = n.Duration("read_timeout", 10);
   out->max_field_chars = static_cast<int>(n.Int("max_field_chars", 2000, 16, 1 << 20));
   out->dashboard = n.Bool("dashboard", true);
-  out->dashboard_dir = Resolve(base_dir, n.String("dashboard_dir", ""));
+  out->dashboard_dir = ResolveConfigPath(base_dir, n.String("dashboard_dir", ""));
   n.Finish();
 }
 

@@ -9,8 +9,7 @@
 namespace callguard {
 
 std::string Config::ResolvePath(const std::string& p) const {
-  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
-  return base_dir + "/" + p;
+  return ResolveConfigPath(base_dir, p);
 }
 
 namespace {

@@ -17,6 +17,13 @@
 
 namespace callguard {
 
+// A path from a configuration file: absolute paths as they are, relative ones against the
+// file's directory (`base_dir`; "" = the working directory).
+inline std::string ResolveConfigPath(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p[0] == '/' || base_dir.empty()) return p;
+  return base_dir + "/" + p;
+}
+
 struct ConfigErrors {
   std::vector<std::string> messages;
   void Add(std::string m) { messages.push_back(std::move(m)); }

@@ -98,10 +98,9 @@ void ParseServeConfig(ConfigNode n, ServeConfig* out) {
 void ParseShakenConfig(ConfigNode n, const std::string& base_dir, ShakenConfig* out) {
   out->verify = n.Bool("verify", true);
   for (const auto& f : n.StringList("trust_anchors"))
-    out->trust_anchors.push_back(f.empty() || f[0] == '/' || base_dir.empty() ? f
-                                                                              : base_dir + "/" + f);
+    out->trust_anchors.push_back(ResolveConfigPath(base_dir, f));
   for (const auto& f : n.StringList("crl_files"))
-    out->crl_files.push_back(f.empty() || f[0] == '/' || base_dir.empty() ? f : base_dir + "/" + f);
+    out->crl_files.push_back(ResolveConfigPath(base_dir, f));
   out->freshness_s = n.Int("freshness", 60, 1, 86400);
   out->require_identity = n.Bool("require_identity", false);
   out->reject_anonymous = n.Bool("reject_anonymous", false);
