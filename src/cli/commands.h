@@ -11,5 +11,6 @@ int RunEval(int argc, char** argv);
 int RunServe(int argc, char** argv);
 int RunShaken(int argc, char** argv);
 int RunToken(int argc, char** argv);
+int RunInvestigate(int argc, char** argv);
 
 }  // namespace callguard

@@ -19,6 +19,9 @@ commands:
   token         create, list and revoke API tokens
   simulate      simulate a network with scam operations (labelled call records)
   eval          measure detection quality of verdicts against labelled call records
+  investigate   group risky numbers into operations, grade victims, plan warnings
+  case          export a case as a signed evidence pack, verify one
+  share         export/import indicators as STIX 2.1 (numbers in clear or pseudonymised)
   state reset   forget one number's threshold counters in a saved engine state
   version       print the version
 
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
   if (cmd == "shaken") return callguard::RunShaken(argc - 2, argv + 2);
   if (cmd == "serve") return callguard::RunServe(argc - 2, argv + 2);
   if (cmd == "token") return callguard::RunToken(argc - 2, argv + 2);
+  if (cmd == "investigate") return callguard::RunInvestigate(argc - 2, argv + 2);
   if (cmd == "simulate") return callguard::RunSimulate(argc - 2, argv + 2);
   if (cmd == "eval") return callguard::RunEval(argc - 2, argv + 2);
   if (cmd == "state") {

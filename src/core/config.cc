@@ -53,6 +53,7 @@ Status ParseInto(const YAML::Node& root, Config* cfg) {
   ParseShakenConfig(top.Child("shaken"), cfg->base_dir, &cfg->shaken);
   ParseStoreConfig(top.Child("store"), cfg->base_dir, &cfg->store);
   ParseApiConfig(top.Child("api"), cfg->base_dir, &cfg->api);
+  ParseInvestigateConfig(top.Child("investigate"), cfg->base_dir, &cfg->investigate);
 
   top.Has("detectors");
   top.Child("detectors");  // marks the key known; detectors validate their own sections

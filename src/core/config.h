@@ -13,6 +13,7 @@
 
 #include "callguard/status.h"
 #include "core/api_config.h"
+#include "core/investigate_config.h"
 #include "core/serve_config.h"
 
 namespace callguard {
@@ -48,6 +49,7 @@ struct Config {
   ShakenConfig shaken;
   StoreConfig store;
   ApiConfig api;
+  InvestigateConfig investigate;
   YAML::Node detectors;  // parsed by the detectors
   std::string base_dir;  // directory of the config file: relative paths resolve against it
   std::string file;      // the file it came from, for messages ("" for defaults)
