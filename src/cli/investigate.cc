@@ -7,8 +7,10 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "investigate/call_set.h"
+#include "investigate/dispatch.h"
 #include "investigate/operations.h"
 #include "investigate/ops_eval.h"
+#include "investigate/victims_run.h"
 
 namespace callguard {
 
@@ -133,6 +135,90 @@ int RunEvalOps(const Args& a) {
   return 0;
 }
 
+int RunVictims(const Args& a) {
+  if (a.All("calls").empty() || a.All("verdicts").empty() || !a.Has("ops") || !a.Has("out")) {
+    std::fprintf(stderr,
+                 "callguard investigate victims: --calls, --verdicts, --ops and --out are "
+                 "required\n");
+    return 2;
+  }
+  auto cfg = LoadConfig(a.Get("config"));
+  if (!cfg.ok()) return Fail("victims", cfg.status());
+  investigate::CallSet set(*cfg);
+  if (Status s = LoadInputs(a, &set); !s.ok()) return Fail("victims", s);
+  std::shared_ptr<Subscribers> subs;
+  if (a.Has("subscribers")) {
+    SubscriberLoadStats st;
+    auto loaded = Subscribers::Load(a.Get("subscribers"), set.normaliser(), &st);
+    if (!loaded.ok()) return Fail("victims", loaded.status());
+    subs = std::make_shared<Subscribers>(std::move(loaded).value());
+    if (st.rejected)
+      std::fprintf(stderr, "subscribers: %llu rows rejected (first: %s)\n",
+                   static_cast<unsigned long long>(st.rejected), st.first_error.c_str());
+  }
+  std::map<std::string, std::string> membership;
+  if (Status s = investigate::ReadTwoColumns(a.Get("ops") + "/membership.csv", &membership);
+      !s.ok())
+    return Fail("victims", s);
+  std::vector<std::string> op_of(set.numbers().size());
+  for (const auto& [number, op] : membership) {
+    uint32_t id = set.Find(number);
+    if (id != UINT32_MAX) op_of[id] = op;
+  }
+  auto res = investigate::GradeVictims(set, op_of, cfg->policy.warn, cfg->investigate, subs.get());
+  if (Status s = investigate::WriteVictims(res, a.Get("out")); !s.ok()) return Fail("victims", s);
+  std::map<std::string, uint64_t> grades, kinds;
+  for (const auto& v : res.victims) ++grades[v.grade];
+  for (const auto& t : res.tasks) ++kinds[t.kind];
+  std::printf(
+      "%llu scam-side numbers, %llu contacts, %zu people reached: critical %llu, high "
+      "%llu, medium %llu, low %llu\n",
+      static_cast<unsigned long long>(res.scam_side), static_cast<unsigned long long>(res.contacts),
+      res.victims.size(), static_cast<unsigned long long>(grades["critical"]),
+      static_cast<unsigned long long>(grades["high"]),
+      static_cast<unsigned long long>(grades["medium"]),
+      static_cast<unsigned long long>(grades["low"]));
+  std::printf("%zu tasks (", res.tasks.size());
+  bool first = true;
+  for (const auto& [k, n] : kinds) {
+    std::printf("%s%s %llu", first ? "" : ", ", k.c_str(), static_cast<unsigned long long>(n));
+    first = false;
+  }
+  std::printf("), %llu suppressed by the fatigue rule\n",
+              static_cast<unsigned long long>(res.suppressed));
+  if (a.Has("truth")) {
+    auto truth = investigate::LoadTruth(a.Get("truth"));
+    if (!truth.ok()) return Fail("victims", truth.status());
+    std::map<std::string, std::string> graded;
+    for (const auto& v : res.victims) graded[v.number] = v.grade;
+    auto ev = investigate::EvaluateOps(*truth, membership, &graded);
+    std::fputs(ev.Text().c_str(), stdout);
+  }
+  if (a.Flag("dispatch")) {
+    const auto& w = cfg->investigate.warnings;
+    if (w.webhook.empty() && w.tasks_file.empty()) {
+      std::fprintf(stderr,
+                   "callguard investigate victims: --dispatch needs investigate.warnings.webhook "
+                   "or tasks_file in the configuration\n");
+      return 2;
+    }
+    investigate::Dispatcher d(w, a.Get("out") + "/dispatched.jsonl");
+    if (Status s = d.Start(); !s.ok()) return Fail("victims", s);
+    for (const auto& t : res.tasks) d.Enqueue(t);
+    while (!d.Drain(1000)) {
+    }
+    d.Stop();
+    const auto& st = d.stats();
+    std::printf("dispatched %llu, already delivered %llu, failed %llu (retries %llu)\n",
+                static_cast<unsigned long long>(st.sent.load()),
+                static_cast<unsigned long long>(st.duplicates.load()),
+                static_cast<unsigned long long>(st.failed.load()),
+                static_cast<unsigned long long>(st.retries.load()));
+    if (st.failed.load()) return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunInvestigate(int argc, char** argv) {
@@ -154,7 +240,7 @@ int RunInvestigate(int argc, char** argv) {
     return 0;
   }
   if (sub == "ops") return RunOps(a);
-  // victims: below
+  if (sub == "victims") return RunVictims(a);
   if (sub == "eval") return RunEvalOps(a);
   std::fprintf(stderr, "callguard investigate: unknown subcommand '%s'\n\n%s", sub.c_str(), kUsage);
   return 2;

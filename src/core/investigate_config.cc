@@ -22,6 +22,7 @@ std::vector<GradeRule> DefaultGradeRules() {
   r[2].grade = "high";
   r[2].name = "several_operation_numbers";
   r[2].operation_numbers = 2;
+  r[2].operation_call_s = 60;
   r[3].grade = "high";
   r[3].name = "elderly_3m_call";
   r[3].elderly = true;
@@ -71,6 +72,7 @@ void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, Investiga
       r.longest_call_s = g.Number("longest_call_s", -1, -1, 1e9);
       r.connected_s_72h = g.Number("connected_s_72h", -1, -1, 1e9);
       r.operation_numbers = static_cast<int>(g.Int("operation_numbers", -1, -1, 1 << 20));
+      r.operation_call_s = g.Number("operation_call_s", 0, 0, 1e9);
       r.in_operation = g.Bool("in_operation", false);
       r.elderly = g.Bool("elderly", false);
       r.vulnerable = g.Bool("vulnerable", false);

@@ -38,9 +38,10 @@ struct GradeRule {
   std::string name;   // reason code when it matches
   double longest_call_s = -1;
   double connected_s_72h = -1;
-  int operation_numbers = -1;  // distinct scam-side numbers that reached them (connected)
-  bool in_operation = false;   // the contact belongs to a grouped operation
-  bool elderly = false;        // age band 60+
+  int operation_numbers = -1;   // distinct scam-side numbers that reached them (connected)
+  double operation_call_s = 0;  // ... counting only numbers with a call at least this long
+  bool in_operation = false;    // the contact belongs to a grouped operation
+  bool elderly = false;         // age band 60+
   bool vulnerable = false;
   bool first_contact_foreign = false;  // first contact came over international or VoIP ingress
   bool callback = false;               // they called the scam side back
