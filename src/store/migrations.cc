@@ -109,6 +109,80 @@ ALTER TABLE access_log ADD COLUMN entry_key TEXT;
 CREATE UNIQUE INDEX access_log_entry_key ON access_log (entry_key);
 )";
 
+// Investigation: cases with their links and enforcement log, victim warning tasks, and the
+// indicators partners share.
+const char* kV3 = R"(
+CREATE TABLE cases (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'referred', 'closed')),
+  notes TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX cases_status ON cases (status, updated_ms);
+
+CREATE TABLE case_links (
+  id {pk},
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  kind TEXT NOT NULL CHECK (kind IN ('operation', 'number')),
+  value TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  added_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX case_links_unique ON case_links (case_id, kind, value);
+CREATE INDEX case_links_value ON case_links (value);
+
+CREATE TABLE enforcement_log (
+  id {pk},
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  action TEXT NOT NULL CHECK (action IN ('raid', 'arrest', 'deportation', 'seizure', 'referral', 'other')),
+  occurred_ms BIGINT NOT NULL,
+  place TEXT NOT NULL DEFAULT '',
+  agency TEXT NOT NULL DEFAULT '',
+  details TEXT NOT NULL DEFAULT '{}',
+  recorded_by TEXT NOT NULL,
+  recorded_ms BIGINT NOT NULL
+);
+CREATE INDEX enforcement_case ON enforcement_log (case_id, occurred_ms);
+
+CREATE TABLE victim_tasks (
+  id TEXT PRIMARY KEY,
+  person TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  grade TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('flash_sms', 'voice_call', 'home_visit', 'family_alert')),
+  reasons TEXT NOT NULL DEFAULT '',
+  parent TEXT NOT NULL DEFAULT '',
+  created_ms BIGINT NOT NULL,
+  deadline_ms BIGINT NOT NULL,
+  arrived_ms BIGINT NOT NULL DEFAULT 0,
+  state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'done')),
+  outcome TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '',
+  updated_by TEXT NOT NULL DEFAULT '',
+  updated_ms BIGINT,
+  escalated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX victim_tasks_state ON victim_tasks (state, created_ms);
+CREATE INDEX victim_tasks_person ON victim_tasks (person);
+
+CREATE TABLE partner_indicators (
+  id {pk},
+  value_type TEXT NOT NULL CHECK (value_type IN ('number', 'hmac')),
+  value TEXT NOT NULL,
+  partner TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  stix_id TEXT NOT NULL DEFAULT '',
+  confidence DOUBLE PRECISION NOT NULL,
+  trust DOUBLE PRECISION NOT NULL,
+  valid_until_ms BIGINT NOT NULL,
+  imported_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX partner_indicators_unique ON partner_indicators (partner, value_type, value);
+)";
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Migrations(std::string_view backend) {
@@ -117,6 +191,7 @@ std::vector<std::pair<std::string, std::string>> Migrations(std::string_view bac
   std::vector<std::pair<std::string, std::string>> out = {
       {"lists, reports, feedback, appeals, verdicts, tokens, access log", kV1},
       {"access log entry keys", kV2},
+      {"cases, enforcement log, victim tasks, partner indicators", kV3},
   };
   for (auto& [desc, sql] : out)
     for (size_t at; (at = sql.find("{pk}")) != std::string::npos;) sql.replace(at, 4, pk);

@@ -103,6 +103,62 @@ struct AccessRecord {
   std::string key;  // unique per entry when set (the access journal's segment:offset)
 };
 
+// Investigation cases: an operation (or a set of numbers) promoted by an analyst, with notes
+// and an enforcement log.
+struct CaseLink {
+  int64_t id = 0;
+  std::string kind;  // operation | number
+  std::string value;
+  std::string added_by;
+  int64_t added_ms = 0;
+};
+struct Enforcement {
+  int64_t id = 0;
+  std::string action;  // raid | arrest | deportation | seizure | referral | other
+  int64_t occurred_ms = 0;
+  std::string place, agency;
+  std::string details;  // JSON object: counts by nationality and sex, deportation status, ...
+  std::string recorded_by;
+  int64_t recorded_ms = 0;
+};
+struct CaseRecord {
+  std::string id;  // "case_..."
+  std::string title;
+  std::string status = "open";  // open | referred | closed
+  std::string notes;
+  std::string created_by;
+  int64_t created_ms = 0, updated_ms = 0;
+  std::vector<CaseLink> links;
+  std::vector<Enforcement> enforcement;
+};
+// A warning task for a likely victim (src/investigate/victims.h), and what was done about it.
+struct VictimTaskRecord {
+  std::string id, person, operation, grade, kind;
+  std::string reasons;  // ';'-separated reason codes
+  std::string parent;   // the task an escalation came from
+  int64_t created_ms = 0, deadline_ms = 0;
+  int64_t arrived_ms = 0;      // wall-clock time the call record that caused it arrived
+  std::string state = "open";  // open | acknowledged | done
+  std::string outcome;         // reached | not_reached | prevented | paid | wrong_person | other
+  std::string note, updated_by;
+  std::optional<int64_t> updated_ms;
+  bool escalated = false;
+};
+// An indicator a partner shared (callguard share import): a number in clear or its keyed
+// pseudonym, with the partner's confidence, our trust in the partner, and an expiry.
+struct PartnerIndicator {
+  int64_t id = 0;
+  std::string value_type;  // number | hmac
+  std::string value;       // E.164, or hex HMAC-SHA256 of the E.164 under the shared key
+  std::string partner;
+  std::string reason;
+  std::string stix_id;
+  double confidence = 0;  // 0..1, the partner's
+  double trust = 0;       // 0..1, ours in the partner
+  int64_t valid_until_ms = 0;
+  int64_t imported_ms = 0;
+};
+
 // What the store holds about one number, for GET /v1/numbers/{number}.
 struct NumberRecords {
   std::vector<ListRecord> lists;  // with history
@@ -178,6 +234,34 @@ class Store {
   Result<std::optional<TokenRecord>> FindToken(const std::string& hash);
   Result<bool> RevokeToken(const std::string& id, int64_t now_ms);
   Result<std::vector<TokenRecord>> Tokens();
+
+  // Cases (src/store/investigations.cc).
+  Result<CaseRecord> AddCase(CaseRecord c);
+  Result<std::optional<CaseRecord>> GetCase(const std::string& id);
+  Result<std::vector<CaseRecord>> Cases(const std::string& status, int limit);
+  // Changes status and/or notes (empty optional = unchanged). NotFound for no such case.
+  Result<CaseRecord> UpdateCase(const std::string& id, const std::optional<std::string>& status,
+                                const std::optional<std::string>& notes, int64_t now_ms);
+  // Adds links; ones the case already has are skipped. Returns how many were new.
+  Result<int64_t> AddCaseLinks(const std::string& id, const std::vector<CaseLink>& links);
+  Result<Enforcement> AddEnforcement(const std::string& case_id, Enforcement e);
+
+  // Victim warning tasks. AddVictimTask returns false when the id exists (idempotent).
+  Result<bool> AddVictimTask(const VictimTaskRecord& t);
+  Result<std::optional<VictimTaskRecord>> GetVictimTask(const std::string& id);
+  // state "" = every state; newest first.
+  Result<std::vector<VictimTaskRecord>> VictimTasks(const std::string& state, int limit);
+  // acknowledge (open -> acknowledged) or close with an outcome (-> done). NotFound / Invalid.
+  Result<VictimTaskRecord> UpdateVictimTask(const std::string& id, const std::string& state,
+                                            const std::string& outcome, const std::string& note,
+                                            const std::string& by, int64_t now_ms);
+  // Voice calls created before `before_ms`, not escalated, nobody reached: due for a home visit.
+  Result<std::vector<VictimTaskRecord>> DueEscalations(int64_t before_ms, int limit);
+  Status MarkEscalated(const std::string& id);
+
+  // Partner indicators: an import replaces the same partner's entry for the same value.
+  Status AddPartnerIndicators(const std::vector<PartnerIndicator>& v);
+  Result<std::vector<PartnerIndicator>> LivePartnerIndicators(int64_t now_ms);
 
   // Audit log of access.
   Status AddAccess(const std::vector<AccessRecord>& a);

@@ -339,6 +339,92 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite"),
                          [](const auto& info) { return info.param; });
 #endif
 
+TEST_P(StoreTest, CasesKeepLinksNotesAndAnEnforcementLog) {
+  CaseRecord c{
+      .title = "Siem Reap call centre", .created_by = "t1", .created_ms = 1000, .updated_ms = 1000};
+  c.links = {{0, "operation", "op-1", "t1", 1000}, {0, "number", "+8613800000001", "t1", 1000}};
+  auto added = store_->AddCase(c);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(added->id.rfind("case_", 0), 0u);
+  EXPECT_EQ(added->links.size(), 2u);
+  // Links already there are skipped.
+  auto more = store_->AddCaseLinks(added->id, {{0, "number", "+8613800000001", "t2", 2000},
+                                               {0, "number", "+8613800000002", "t2", 2000}});
+  ASSERT_TRUE(more.ok()) << more.status().ToString();
+  EXPECT_EQ(*more, 1);
+  auto e = store_->AddEnforcement(
+      added->id,
+      {0, "arrest", 1500, "Siem Reap", "Cambodian National Police",
+       R"({"arrested":{"total":225,"by_nationality":{"CN":225},"by_sex":{"male":200,"female":25}}})",
+       "t1", 3000});
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  auto up = store_->UpdateCase(added->id, std::string("referred"), std::nullopt, 4000);
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->status, "referred");
+  EXPECT_EQ(up->updated_ms, 4000);
+  EXPECT_EQ(up->links.size(), 3u);
+  ASSERT_EQ(up->enforcement.size(), 1u);
+  EXPECT_EQ(up->enforcement[0].place, "Siem Reap");
+  // A bad status is refused by the schema; an unknown case is NotFound.
+  EXPECT_FALSE(store_->UpdateCase(added->id, std::string("won"), std::nullopt, 5000).ok());
+  EXPECT_EQ(store_->UpdateCase("case_nope", std::nullopt, std::string("x"), 5000).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(store_->AddEnforcement("case_nope", {}).status().code(), Status::Code::kNotFound);
+  auto list = store_->Cases("referred", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].title, "Siem Reap call centre");
+}
+
+TEST_P(StoreTest, VictimTasksAreIdempotentAndMoveForwardOnly) {
+  VictimTaskRecord t{.id = "t-1",
+                     .person = "+8613900000001",
+                     .operation = "op-1",
+                     .grade = "high",
+                     .kind = "voice_call",
+                     .reasons = "elderly_3m_call",
+                     .created_ms = 1000,
+                     .deadline_ms = 1000 + 1800000};
+  auto a = store_->AddVictimTask(t);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(*a);
+  EXPECT_FALSE(*store_->AddVictimTask(t));  // the same id again: nothing
+  auto due = store_->DueEscalations(1000 + 1800001, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  ASSERT_TRUE(store_->MarkEscalated("t-1").ok());
+  EXPECT_TRUE(store_->DueEscalations(1000 + 1800001, 10)->empty());
+  auto ack = store_->UpdateVictimTask("t-1", "acknowledged", "", "", "analyst", 2000);
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_FALSE(store_->UpdateVictimTask("t-1", "acknowledged", "", "", "analyst", 2100).ok());
+  auto done =
+      store_->UpdateVictimTask("t-1", "done", "prevented", "stopped a transfer", "analyst", 3000);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->outcome, "prevented");
+  EXPECT_FALSE(store_->UpdateVictimTask("t-1", "done", "paid", "", "analyst", 4000).ok());
+  EXPECT_EQ(store_->UpdateVictimTask("t-9", "done", "x", "", "a", 1).status().code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(store_->VictimTasks("done", 10)->size(), 1u);
+  EXPECT_TRUE(store_->VictimTasks("open", 10)->empty());
+}
+
+TEST_P(StoreTest, PartnerIndicatorsReplaceTheSamePartnersEntryAndExpire) {
+  PartnerIndicator p{
+      0,     "number", "+8613800000009", "Operator B", "campaign X", "indicator--1", 0.9, 0.5,
+      10000, 1000};
+  ASSERT_TRUE(store_->AddPartnerIndicators({p}).ok());
+  p.confidence = 0.7;
+  p.valid_until_ms = 20000;
+  PartnerIndicator h{0,    "hmac", std::string(64, 'a'), "Operator B", "", "indicator--2", 0.8, 0.5,
+                     5000, 1000};
+  ASSERT_TRUE(store_->AddPartnerIndicators({p, h}).ok());
+  auto live = store_->LivePartnerIndicators(6000);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_DOUBLE_EQ((*live)[0].confidence, 0.7);
+  EXPECT_EQ(store_->LivePartnerIndicators(0)->size(), 2u);
+}
+
 TEST(StoreOpen, BadLocationsSayWhere) {
   auto s = Store::Open("sqlite:/nonexistent-dir/x/callguard.db", 1);
   ASSERT_FALSE(s.ok());
