@@ -27,7 +27,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
       ASSERT_TRUE(db.ok());
       ASSERT_TRUE(db.value()
                       ->Script("DROP TABLE IF EXISTS list_entries, reports, feedback, appeals, "
-                               "verdicts, tokens, access_log, schema_migrations CASCADE")
+                               "verdicts, tokens, access_log, cases, case_links, enforcement_log, "
+                               "victim_tasks, partner_indicators, schema_migrations CASCADE")
                       .ok());
     } else {
       dir_ = std::filesystem::temp_directory_path() /
