@@ -28,6 +28,7 @@ void HttpApi::Routes() {
   api::RouteScreening(s, ctx_.get());
   api::RouteNumbers(s, ctx_.get());
   api::RouteCases(s, ctx_.get());
+  api::RouteInvestigate(s, ctx_.get());
 
   const ApiConfig& ac = service_->config().api;
   if (ac.dashboard) {

@@ -280,4 +280,12 @@ nlohmann::json ToJson(const store::Feedback& f) {
           {"note", f.note}, {"analyst", f.analyst}, {"created_at", TimeText(f.created_ms)}};
 }
 
+bool OneOf(const std::string& v, std::initializer_list<const char*> choices) {
+  for (const char* c : choices)
+    if (v == c) return true;
+  return false;
+}
+
+std::string Actor(const Principal& who) { return who.token_id.empty() ? "public" : who.token_id; }
+
 }  // namespace callguard::api

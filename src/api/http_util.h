@@ -77,10 +77,15 @@ void StoreError(Context* ctx, httplib::Response& res, const Status& st);
 bool Audit(Context* ctx, const httplib::Request& req, httplib::Response& res, const Principal& who,
            std::string_view action, const std::string& target);
 
+// True when `v` is one of `choices`.
+bool OneOf(const std::string& v, std::initializer_list<const char*> choices);
+// Who did it, for the store's records: the token id, or "public".
+std::string Actor(const Principal& who);
 // The route groups.
 void RouteScreening(httplib::Server& s, Context* ctx);
 void RouteNumbers(httplib::Server& s, Context* ctx);
 void RouteCases(httplib::Server& s, Context* ctx);
+void RouteInvestigate(httplib::Server& s, Context* ctx);
 
 // JSON forms of the store's records.
 nlohmann::json ToJson(const store::ListRecord& e);

@@ -184,6 +184,22 @@ std::string Metrics::Prometheus() const {
   counter("callguard_reloads_total", "list and rule reloads", reloads);
   counter("callguard_reload_errors_total", "reloads that failed (old lists kept)", reload_errors);
   gauge("callguard_profiles", "numbers with a behaviour profile", profiles);
+  counter("callguard_victim_contacts_total", "contacts between the scam side and someone else",
+          victim_contacts);
+  counter("callguard_victim_tasks_total", "victim warning tasks created", victim_tasks);
+  counter("callguard_victim_tasks_delivered_total", "warning tasks delivered (webhook / file)",
+          victim_tasks_delivered);
+  counter("callguard_victim_tasks_late_total",
+          "warning tasks created more than 5 s after their call record arrived", victim_tasks_late);
+  gauge("callguard_victim_task_lag_max_ms", "slowest time from a record's arrival to its task",
+        victim_task_lag_max_ms);
+  counter("callguard_victim_escalations_total", "unanswered voice calls escalated to home visits",
+          victim_escalations);
+  counter("callguard_victim_queue_dropped_total", "records not graded (queue full)",
+          victim_queue_dropped);
+  counter("callguard_operations_runs_total", "operation groupings run", ops_runs);
+  gauge("callguard_operations", "operations in the latest grouping", ops_operations);
+  gauge("callguard_operations_last_run_ms", "duration of the latest grouping", ops_last_ms);
   sip_latency.Export("callguard_sip_added_latency",
                      "time from receiving an INVITE to sending its answer", &out);
   http_latency.Export("callguard_http_screen_latency",

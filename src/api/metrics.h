@@ -86,6 +86,17 @@ struct Metrics {
   Counter reloads{0};
   Counter reload_errors{0};
   Counter profiles{0};  // gauge, updated by the engine thread
+  // Investigation (serve)
+  Counter victim_contacts{0};         // contacts between the scam side and someone else
+  Counter victim_tasks{0};            // warning tasks created
+  Counter victim_tasks_delivered{0};  // delivered by the dispatcher (webhook / file)
+  Counter victim_tasks_late{0};       // created more than 5 s after their record arrived
+  Counter victim_task_lag_max_ms{0};  // gauge: the slowest record-to-task time so far
+  Counter victim_escalations{0};      // unanswered voice calls turned into home visits
+  Counter victim_queue_dropped{0};    // records not graded: the grading queue was full
+  Counter ops_runs{0};
+  Counter ops_operations{0};  // gauge: operations in the latest grouping
+  Counter ops_last_ms{0};     // gauge: how long the latest grouping took
   LatencyHistogram sip_latency;
   LatencyHistogram http_latency;
 

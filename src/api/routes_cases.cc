@@ -13,12 +13,6 @@ namespace {
 constexpr const char* kCategories[] = {"impersonation", "investment", "wangiri", "robocall",
                                        "phishing",      "extortion",  "other"};
 
-bool OneOf(const std::string& v, std::initializer_list<const char*> choices) {
-  for (const char* c : choices)
-    if (v == c) return true;
-  return false;
-}
-
 // Makes a list change effective; a failure here is reported but the change stays stored (the
 // periodic refresh will pick it up).
 void Effective(Context* ctx, nlohmann::json* out) {
@@ -26,8 +20,6 @@ void Effective(Context* ctx, nlohmann::json* out) {
   (*out)["in_force"] = st.ok();
   if (!st.ok()) (*out)["warning"] = std::string(st.message());
 }
-
-std::string Actor(const Principal& who) { return who.token_id.empty() ? "public" : who.token_id; }
 
 void PostReport(Context* ctx, const httplib::Request& req, httplib::Response& res) {
   nlohmann::json j;

@@ -34,6 +34,7 @@ std::vector<GradeRule> DefaultGradeRules() {
 }
 
 void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, InvestigateConfig* out) {
+  out->live = n.Bool("live", true);
   {
     ConfigNode o = n.Child("ops");
     OpsConfig& c = out->ops;

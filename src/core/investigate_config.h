@@ -68,6 +68,7 @@ struct WarningsConfig {
 };
 
 struct InvestigateConfig {
+  bool live = true;  // in `serve` (with a store): group operations and grade victims live
   OpsConfig ops;
   std::vector<GradeRule> grades;  // defaults: the anti-fraud-centre style rules of the docs
   WarningsConfig warnings;

@@ -153,6 +153,7 @@ Service::~Service() {
   refresh_cv_.notify_all();
   if (refresh_thread_.joinable()) refresh_thread_.join();
   if (trail_) trail_->Stop();
+  if (investigation_) investigation_->Stop();
   if (warm_thread_.joinable()) warm_thread_.join();
   for (auto& [fd, c] : conns_) close(fd);
   for (int fd : udp_fds_) close(fd);
@@ -293,6 +294,7 @@ Status Service::Start() {
     fprintf(stderr, "callguard serve: store %s (schema v%d): %zu list entries\n",
             std::string(store_->backend()).c_str(), store_->schema_version(), entries->size());
     trail_->Start();
+    if (investigation_) CG_RETURN_IF_ERROR(investigation_->Start());
     refresh_thread_ = std::thread([this] {
       for (;;) {
         {
@@ -438,9 +440,15 @@ std::string Service::Screen(const ScreenRequest& req) {
 
 bool Service::SubmitObservations(std::vector<Call> calls) {
   auto batch = std::make_shared<std::vector<Call>>(std::move(calls));
+  const int64_t arrived_ms = WallClockMs();
   return Post(
-      [this, batch] {
-        for (const Call& c : *batch) engine_->Observe(c);
+      [this, batch, arrived_ms] {
+        for (const Call& c : *batch) {
+          // The investigation grades victims with the score the call got from the calls
+          // before it (the same causal assessment `score` gives a batch).
+          if (investigation_) investigation_->OnCall(c, engine_->Assess(c).score, arrived_ms);
+          engine_->Observe(c);
+        }
         metrics_.cdr_accepted.fetch_add(batch->size(), std::memory_order_relaxed);
       },
       /*bounded=*/false);
@@ -711,6 +719,8 @@ Status Service::Run() {
 void Service::AttachStore(store::Store* store) {
   store_ = store;
   trail_ = std::make_unique<VerdictTrail>(store, cfg_.store, cfg_.engine.shadow, &metrics_);
+  if (cfg_.investigate.live)
+    investigation_ = std::make_unique<LiveInvestigation>(cfg_, subs_, store, &metrics_);
 }
 
 void Service::OnVerdict(const Call& call, const Decision& d, const Evidence& ev) {

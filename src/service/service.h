@@ -27,6 +27,7 @@
 #include "core/subscribers.h"
 #include "engine/engine.h"
 #include "service/activity.h"
+#include "service/live_investigation.h"
 #include "service/verdict_trail.h"
 #include "shaken/cert_cache.h"
 #include "sip/screener.h"
@@ -80,6 +81,9 @@ class Service {
   // Returns once the engine uses them. Thread-safe.
   Status RefreshLists(bool force);
   Activity& activity() { return activity_; }
+  // The live investigation (operations, victim tasks); null without a store or when
+  // investigate.live is off.
+  LiveInvestigation* investigation() { return investigation_.get(); }
   // The number classes learned from the loaded state (null until the warm-up is done), and a
   // counter that changes when they do: other threads' normalisers merge them.
   std::shared_ptr<const Normaliser> warm_classes() const {
@@ -148,6 +152,7 @@ class Service {
   Call http_call_;
   store::Store* store_ = nullptr;
   std::unique_ptr<VerdictTrail> trail_;
+  std::unique_ptr<LiveInvestigation> investigation_;
   Activity activity_;
   mutable std::mutex warm_mu_;
   std::shared_ptr<const Normaliser> warm_;
