@@ -12,5 +12,7 @@ int RunServe(int argc, char** argv);
 int RunShaken(int argc, char** argv);
 int RunToken(int argc, char** argv);
 int RunInvestigate(int argc, char** argv);
+int RunCase(int argc, char** argv);
+int RunShare(int argc, char** argv);
 
 }  // namespace callguard

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return callguard::RunServe(argc - 2, argv + 2);
   if (cmd == "token") return callguard::RunToken(argc - 2, argv + 2);
   if (cmd == "investigate") return callguard::RunInvestigate(argc - 2, argv + 2);
+  if (cmd == "case") return callguard::RunCase(argc - 2, argv + 2);
+  if (cmd == "share") return callguard::RunShare(argc - 2, argv + 2);
   if (cmd == "simulate") return callguard::RunSimulate(argc - 2, argv + 2);
   if (cmd == "eval") return callguard::RunEval(argc - 2, argv + 2);
   if (cmd == "state") {

@@ -6,6 +6,7 @@
 #include "api/auth.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/store_open.h"
 #include "core/config.h"
 #include "core/time.h"
 #include "store/store.h"
@@ -30,15 +31,6 @@ token once, on standard output; keep it. Roles:
 --store URL and --data-dir DIR override store.url and store.data_dir, as for `serve`.
 --expires takes 90d, 12h, 30m or seconds; tokens without it do not expire.
 )";
-
-Result<std::unique_ptr<store::Store>> OpenFromConfig(const Args& a) {
-  auto cfg = LoadConfig(a.Get("config"));
-  if (!cfg.ok()) return cfg.status();
-  if (a.Has("store")) cfg->store.url = a.Get("store");
-  if (a.Has("data-dir")) cfg->store.data_dir = a.Get("data-dir");
-  if (cfg->store.url.empty()) mkdir(cfg->store.data_dir.c_str(), 0700);
-  return store::Store::Open(cfg->store.Url(), 1);
-}
 
 bool ParseDurationS(const std::string& s, double* out) {
   if (s.empty()) return false;
@@ -68,7 +60,8 @@ int RunToken(int argc, char** argv) {
     return argc < 1 ? 2 : 0;
   }
   std::string verb = argv[0];
-  auto parsed = Args::Parse(argc - 1, argv + 1, {"help"}, {"config", "role", "name", "expires", "store", "data-dir"});
+  auto parsed = Args::Parse(argc - 1, argv + 1, {"help"},
+                            {"config", "role", "name", "expires", "store", "data-dir"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "callguard token: %s\n\n%s", parsed.status().ToString().c_str(), kUsage);
     return 2;
@@ -107,7 +100,7 @@ int RunToken(int argc, char** argv) {
     std::fprintf(stderr, "callguard token revoke: give one token id (tok_...)\n");
     return 2;
   }
-  auto st = OpenFromConfig(a);
+  auto st = OpenStoreFromArgs(a);
   if (!st.ok()) {
     std::fprintf(stderr, "callguard token: %s\n", st.status().ToString().c_str());
     return 1;

@@ -111,6 +111,15 @@ void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, Investiga
     c.tasks_file = ResolveConfigPath(base_dir, w.String("tasks_file", ""));
     w.Finish();
   }
+  {
+    ConfigNode sh = n.Child("share");
+    ShareConfig& c = out->share;
+    c.key_file = ResolveConfigPath(base_dir, sh.String("key_file", ""));
+    c.identity = sh.String("identity", c.identity);
+    c.tlp = sh.Choice("tlp", c.tlp, {"clear", "green", "amber", "red"});
+    c.valid_s = sh.Duration("valid", c.valid_s);
+    sh.Finish();
+  }
   n.Finish();
 }
 

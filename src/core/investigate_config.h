@@ -67,11 +67,20 @@ struct WarningsConfig {
   std::string tasks_file;  // also append each task to this JSON Lines file
 };
 
+// Sharing with partners (callguard share export/import, and matching imported pseudonyms).
+struct ShareConfig {
+  std::string key_file;  // the HMAC key the partners share ("" = numbers in clear only)
+  std::string identity = "callguard operator";  // our name in exported bundles
+  std::string tlp = "amber";                    // clear | green | amber | red
+  double valid_s = 30 * 86400.0;                // how long exported indicators stay valid
+};
+
 struct InvestigateConfig {
   bool live = true;  // in `serve` (with a store): group operations and grade victims live
   OpsConfig ops;
   std::vector<GradeRule> grades;  // defaults: the anti-fraud-centre style rules of the docs
   WarningsConfig warnings;
+  ShareConfig share;
 };
 
 std::vector<GradeRule> DefaultGradeRules();

@@ -1,5 +1,7 @@
 #include "service/engine_views.h"
 
+#include <algorithm>
+
 #include "core/time.h"
 #include "detectors/behaviour/behaviour.h"
 #include "detectors/lists/lists.h"
@@ -74,6 +76,34 @@ std::shared_ptr<const ListSet> BuildStoreLists(const std::vector<store::ListReco
     if (!set->AddEntry(r.type, r.value, std::move(e), norm).ok()) ++*skipped;
   }
   return set;
+}
+
+std::shared_ptr<const PartnerReputation> BuildPartners(
+    const std::vector<store::PartnerIndicator>& v, Normaliser* norm, const std::string& key) {
+  auto p = std::make_shared<PartnerReputation>();
+  p->hmac_key = key;
+  for (const auto& i : v) {
+    PartnerEntry e;
+    e.strength = std::clamp(i.confidence * i.trust, 0.0, 1.0);
+    e.expires_ms = i.valid_until_ms;
+    e.note = "partner " + i.partner + (i.reason.empty() ? "" : ": " + i.reason);
+    if (i.value_type == "hmac") {
+      auto& slot = p->pseudonyms[i.value];
+      if (e.strength > slot.strength) slot = e;
+    } else {
+      Number n;
+      norm->Normalise(i.value, &n);
+      if (!n.key) continue;
+      auto& slot = p->numbers[n.key];
+      if (e.strength > slot.strength) slot = e;
+    }
+  }
+  return p;
+}
+
+void InstallPartners(Engine& engine, std::shared_ptr<const PartnerReputation> p) {
+  if (auto* d = dynamic_cast<ListsDetector*>(engine.FindDetector("lists")))
+    d->SetPartners(std::move(p));
 }
 
 void InstallStoreLists(Engine& engine, std::shared_ptr<const ListSet> lists) {

@@ -26,4 +26,9 @@ std::shared_ptr<const ListSet> BuildStoreLists(const std::vector<store::ListReco
 // Hands `lists` to the engine's lists detector. Must run on the engine's thread.
 void InstallStoreLists(Engine& engine, std::shared_ptr<const ListSet> lists);
 
+// The partners' indicators as screening evidence (`key`: the shared HMAC key, may be empty).
+std::shared_ptr<const PartnerReputation> BuildPartners(
+    const std::vector<store::PartnerIndicator>& v, Normaliser* norm, const std::string& key);
+void InstallPartners(Engine& engine, std::shared_ptr<const PartnerReputation> p);
+
 }  // namespace callguard

@@ -22,6 +22,7 @@
 #include "core/time.h"
 #include "detectors/behaviour/behaviour.h"
 #include "engine/verdict_writer.h"
+#include "investigate/signing.h"
 #include "service/engine_views.h"
 
 namespace callguard {
@@ -291,6 +292,14 @@ Status Service::Start() {
     if (!norm.ok()) return norm.status();
     size_t skipped = 0;
     InstallStoreLists(*engine_, BuildStoreLists(*entries, norm.value().get(), &skipped));
+    if (!cfg_.investigate.share.key_file.empty()) {
+      auto key = investigate::ReadShareKey(cfg_.investigate.share.key_file);
+      if (!key.ok()) return key.status();
+      share_key_ = *key;
+    }
+    auto partners = store_->LivePartnerIndicators(WallClockMs());
+    if (!partners.ok()) return partners.status();
+    InstallPartners(*engine_, BuildPartners(*partners, norm.value().get(), share_key_));
     fprintf(stderr, "callguard serve: store %s (schema v%d): %zu list entries\n",
             std::string(store_->backend()).c_str(), store_->schema_version(), entries->size());
     trail_->Start();
@@ -746,6 +755,8 @@ Status Service::RefreshLists(bool force) {
   std::lock_guard<std::mutex> lock(lists_mu_);
   auto entries = store_->LiveListEntries();
   if (!entries.ok()) return entries.status();
+  auto partners = store_->LivePartnerIndicators(WallClockMs());
+  if (!partners.ok()) return partners.status();
   // The live entries' ids and expiries decide whether anything changed.
   std::string sig;
   sig.reserve(entries->size() * 12);
@@ -753,6 +764,13 @@ Status Service::RefreshLists(bool force) {
     sig += std::to_string(e.id);
     sig += ':';
     sig += std::to_string(e.expires_ms.value_or(0));
+    sig += ',';
+  }
+  sig += '|';
+  for (const auto& p : *partners) {
+    sig += std::to_string(p.id);
+    sig += ':';
+    sig += std::to_string(p.imported_ms);
     sig += ',';
   }
   if (!force && sig == lists_signature_) return Status::Ok();
@@ -764,7 +782,11 @@ Status Service::RefreshLists(bool force) {
   }
   size_t skipped = 0;
   std::shared_ptr<const ListSet> set = BuildStoreLists(*entries, norm.get(), &skipped);
-  if (!RunOnEngine([set](Engine& e) { InstallStoreLists(e, set); }))
+  std::shared_ptr<const PartnerReputation> rep = BuildPartners(*partners, norm.get(), share_key_);
+  if (!RunOnEngine([set, rep](Engine& e) {
+        InstallStoreLists(e, set);
+        InstallPartners(e, rep);
+      }))
     return Status::Unavailable("the engine did not take the new lists (stopping or busy)");
   lists_signature_ = std::move(sig);
   metrics_.list_refreshes.fetch_add(1);

@@ -159,6 +159,7 @@ class Service {
   std::atomic<uint64_t> warm_generation_{0};
   std::mutex lists_mu_;  // one refresh at a time
   std::string lists_signature_;
+  std::string share_key_;  // investigate.share.key_file: matches partners' pseudonyms
   std::thread refresh_thread_;
   std::mutex refresh_mu_;
   std::condition_variable refresh_cv_;

@@ -207,7 +207,98 @@ check "cases: the case holds the operation, its numbers and the log" python3 -c 
 import json; c=json.load(open('$T/case3.json'))
 kinds=[l['kind'] for l in c['links']]
 assert 'operation' in kinds and kinds.count('number') >= 2 and c['enforcement'][0]['details']['arrested']['total'] == 225, c"
-echo "$case_id" >"$T/case.id"
-cp -r "$T/live-data" "$T/live-data-copy" 2>/dev/null
+
+# ---- The case's evidence pack: signed, verifiable, reproducible, victims pseudonymised unless
+# the police (with an admin token) ask.
+openssl genpkey -algorithm ed25519 -out "$T/op.key" 2>/dev/null
+openssl pkey -in "$T/op.key" -pubout -out "$T/op.pub" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$T/other.key" 2>/dev/null
+openssl pkey -in "$T/other.key" -pubout -out "$T/other.pub" 2>/dev/null
+exp=(--data-dir "$T/live-data" --calls "$d/calls.csv" --subscribers "$d/subscribers.csv" --key "$T/op.key")
+"$CG" case export "$case_id" --out "$T/pack1" "${exp[@]}" >"$T/pack1.txt" 2>&1 || fail "case export exited $?"
+"$CG" case export "$case_id" --out "$T/pack2" "${exp[@]}" >/dev/null 2>&1
+for f in case.json calls.csv operations.jsonl victims.csv subscribers.csv report.html manifest.json; do
+  check "pack: $f written" test -s "$T/pack1/$f"
+done
+check "pack: reproducible (same bytes twice)" diff -r "$T/pack1" "$T/pack2"
+check "pack: verifies with the operator's key" "$CG" case verify "$T/pack1" --pubkey "$T/op.pub"
+check "pack: refused under another key" bash -c "! '$CG' case verify '$T/pack1' --pubkey '$T/other.pub' >/dev/null"
+cp -r "$T/pack1" "$T/pack3"
+printf 'x' >>"$T/pack3/calls.csv"
+"$CG" case verify "$T/pack3" >"$T/v3.txt"
+rc=$?
+check "pack: one changed byte fails verification, naming the file" \
+  bash -c "test $rc != 0 && grep -q 'calls.csv: changed' '$T/v3.txt'"
+cp -r "$T/pack1" "$T/pack4"
+sed -i 's/"audience": "partner"/"audience": "police"/' "$T/pack4/manifest.json"
+check "pack: an edited manifest fails the signature" bash -c "! '$CG' case verify '$T/pack4' >/dev/null"
+cp -r "$T/pack1" "$T/pack5"
+echo extra >"$T/pack5/notes.txt"
+check "pack: an added file fails" bash -c "'$CG' case verify '$T/pack5' | grep -q 'notes.txt: not in the manifest'"
+check "pack: people reached are pseudonymised" python3 - "$T/pack1" <<'PY'
+import csv, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(d + "/victims.csv")))
+assert rows and all(r["person"].startswith("p-") for r in rows), rows[:3]
+PY
+check "pack: report.html has the timeline and the graph" bash -c "grep -q 'calls per hour' '$T/pack1/report.html' && grep -q 'operation graph' '$T/pack1/report.html'"
+"$CG" case export "$case_id" --out "$T/pack6" "${exp[@]}" --audience police --token "$ANALYST" >/dev/null 2>"$T/p6.err"
+check "pack: police audience refused without an admin token" grep -q 'admin token' "$T/p6.err"
+"$CG" case export "$case_id" --out "$T/pack7" "${exp[@]}" --audience police --token "$ADMIN" >/dev/null 2>&1
+check "pack: police audience with an admin token has numbers in clear" \
+  bash -c "cut -d, -f1 '$T/pack7/victims.csv' | grep -q '^+86'"
+
+# ---- Sharing: STIX 2.1 export (clear and pseudonymised), validated; victims never exported;
+# import on the other side counts as screening evidence.
+echo "a-key-the-partners-agreed-on-2026" >"$T/share.key"
+cat >"$T/share.yaml" <<YAML
+version: 1
+store:
+  data_dir: $T/partner-data
+investigate:
+  share: {key_file: $T/share.key, identity: Operator A, tlp: amber}
+YAML
+# As of today (midnight, so that two runs agree byte for byte); the simulated day is in the past.
+asof=$(date -u +%Y-%m-%dT00:00:00Z)
+"$CG" share export --config "$T/share.yaml" --ops "$d/ops" --victims "$d/victims" --since 3650d --as-of "$asof" --out "$T/clear.json" >"$T/sx1.txt" || fail "share export exited $?"
+"$CG" share export --config "$T/share.yaml" --ops "$d/ops" --since 3650d --as-of "$asof" --pseudonymise --out "$T/pseudo.json" >/dev/null || fail "share export --pseudonymise exited $?"
+"$CG" share export --config "$T/share.yaml" --ops "$d/ops" --victims "$d/victims" --since 3650d --as-of "$asof" --out "$T/clear2.json" >/dev/null
+check "share: bundles are reproducible" cmp "$T/clear.json" "$T/clear2.json"
+check "share: bundles are valid STIX 2.1" node "$SRC/tests/web/stix_validate.cjs" "$T/clear.json" "$T/pseudo.json"
+check "share: no victim number appears in any export (clear, pseudonymised, evidence pack)" \
+  python3 - "$d/truth.json" "$T/clear.json" "$T/pseudo.json" "$T/pack1" <<'PY'
+import json, os, sys
+victims = {v for o in json.load(open(sys.argv[1]))["operations"] for v in o["victims"]}
+assert victims
+texts = [open(sys.argv[2]).read(), open(sys.argv[3]).read()]
+for f in os.listdir(sys.argv[4]):
+    texts.append(open(os.path.join(sys.argv[4], f)).read())
+for v in victims:
+    for form in (v, v[1:], v[3:]):  # E.164, without '+', national
+        for t in texts:
+            assert form not in t, ("victim number exported", v)
+PY
+check "share: the pseudonymised bundle holds no number in clear" bash -c "! grep -q '\"value\": \"+86' '$T/pseudo.json'"
+"$CG" share import "$T/pseudo.json" --trust 0.8 --config "$T/share.yaml" >"$T/imp.txt" || fail "share import exited $?"
+check "share: import reports the partner" grep -q "partner Operator A" "$T/imp.txt"
+echo '{"type":"bundle","objects":[{"type":"indicator","id":"indicator--x","pattern_type":"stix","pattern":"[phone-number:value = '"'"'hello'"'"']"}]}' >"$T/badb.json"
+"$CG" share import "$T/badb.json" --trust 0.5 --config "$T/share.yaml" 2>"$T/badb.err"
+check "share: a bad indicator is refused, naming the object" grep -q "objects\[0\] (indicator--x)" "$T/badb.err"
+# The partner screens one of the shared numbers: the pseudonym matches, evidence is added.
+member=$(sed -n 2p "$d/ops/membership.csv" | cut -d, -f1)
+cat >>"$T/share.yaml" <<YAML
+serve:
+  sip: [udp://127.0.0.1:0]
+  http: 127.0.0.1:0
+YAML
+PSCREEN=$("$CG" token create --config "$T/share.yaml" --role screening 2>/dev/null)
+"$CG" serve --config "$T/share.yaml" >"$T/p.log" 2>"$T/p.err" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q '^listening http' "$T/p.log" 2>/dev/null && break; sleep 0.1; done
+PH="http://127.0.0.1:$(sed -n 's|^listening http 127.0.0.1:||p' "$T/p.log")"
+curl -s -H "Authorization: Bearer $PSCREEN" -H 'Content-Type: application/json' -XPOST "$PH/v1/screen" \
+  -d "{\"caller\":\"$member\",\"callee\":\"+8613900001111\",\"ingress\":\"mobile\"}" >"$T/scr.json"
+check "share: an imported (pseudonymised) indicator counts as evidence in screening" \
+  grep -q '"code":"partner_indicator"' "$T/scr.json"
 
 [ $fails -eq 0 ] && echo "investigate: all passed" || exit 1

@@ -1,5 +1,7 @@
 #include "detectors/lists/list_set.h"
 
+#include <openssl/hmac.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -148,6 +150,30 @@ const ListEntry* ListSet::MatchIp(const IpAddress& ip) const {
     if (it != m.end()) return &it->second;
   }
   return nullptr;
+}
+
+const PartnerEntry* PartnerReputation::Match(const Number& caller, int64_t now_ms) const {
+  if (caller.key == 0) return nullptr;
+  const PartnerEntry* best = nullptr;
+  if (auto it = numbers.find(caller.key); it != numbers.end() && now_ms < it->second.expires_ms)
+    best = &it->second;
+  if (!pseudonyms.empty() && !hmac_key.empty() && !caller.e164.empty()) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()),
+         reinterpret_cast<const unsigned char*>(caller.e164.data()), caller.e164.size(), mac, &len);
+    static const char* hex = "0123456789abcdef";
+    std::string h;
+    h.reserve(2 * len);
+    for (unsigned i = 0; i < len; ++i) {
+      h.push_back(hex[mac[i] >> 4]);
+      h.push_back(hex[mac[i] & 15]);
+    }
+    if (auto it = pseudonyms.find(h); it != pseudonyms.end() && now_ms < it->second.expires_ms &&
+                                      (!best || it->second.strength > best->strength))
+      best = &it->second;
+  }
+  return best;
 }
 
 }  // namespace callguard

@@ -62,6 +62,23 @@ class ListSet {
   size_t size_ = 0;
 };
 
+// Indicators partners shared (callguard share import): reputation, not a decision. A number in
+// clear is matched by its key; a pseudonym (hex HMAC-SHA256 of the E.164 under the key the
+// partners share) by computing the caller's pseudonym, only when such entries exist.
+struct PartnerEntry {
+  double strength = 0;  // partner's confidence x our trust in the partner, 0..1
+  int64_t expires_ms = INT64_MAX;
+  std::string note;  // "partner <name>: <campaign>"
+};
+struct PartnerReputation {
+  std::unordered_map<uint64_t, PartnerEntry> numbers;
+  std::unordered_map<std::string, PartnerEntry> pseudonyms;
+  std::string hmac_key;  // the shared key (empty: pseudonyms cannot be matched)
+  size_t size() const { return numbers.size() + pseudonyms.size(); }
+  // The strongest active entry for `caller` at `now_ms`, or null.
+  const PartnerEntry* Match(const Number& caller, int64_t now_ms) const;
+};
+
 // Digits of a number-or-prefix list value: "+86110" -> "86110"; national "110" -> home cc +
 // "110" (a leading national 0 is dropped). Empty when `value` has anything but digits and '+'.
 std::string ListDigits(std::string_view value, uint16_t home_cc);

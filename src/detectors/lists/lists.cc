@@ -12,6 +12,7 @@ ListsDetector::Options ListsDetector::ParseConfig(ConfigNode& node, const Config
   o.block_weight = w.Number("block", o.block_weight, 0, 100);
   o.allow_weight = w.Number("allow", o.allow_weight, -100, 0);
   o.registered_weight = w.Number("registered", o.registered_weight, -100, 0);
+  o.partner_weight = w.Number("partner", o.partner_weight, 0, 100);
   w.Finish();
   node.Finish();
   o.region = cfg.engine.region;
@@ -93,6 +94,13 @@ void ListsDetector::assess(const Call& call, Evidence& out) const {
       out.protected_caller = true;
     }
     break;  // the most specific active entry decides
+  }
+  if (partners_->size() > 0 && !out.blocklisted && !out.protected_caller) {
+    if (const PartnerEntry* p = partners_->Match(call.caller, now)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, " (strength %.2f)", p->strength);
+      out.Add(name(), "partner_indicator", opt_.partner_weight * p->strength, p->note, buf);
+    }
   }
   if (call.caller.key != 0 && !out.blocklisted) {
     if (const Subscriber* s = state_.subscribers->Find(call.caller.key); s && s->registered) {

@@ -31,6 +31,7 @@ class ListsDetector : public Detector {
     double block_weight = 8.0;
     double allow_weight = -2.0;
     double registered_weight = -1.0;
+    double partner_weight = 3.0;  // x the entry's strength (confidence x trust)
     std::string region = "CN";
   };
   static Options ParseConfig(ConfigNode& node, const Config& cfg);
@@ -49,6 +50,8 @@ class ListsDetector : public Detector {
   // entry wins over a file entry: it is the newer, deliberate decision.
   void SetStoreLists(std::shared_ptr<const ListSet> lists) { store_lists_ = std::move(lists); }
   const ListSet* store_lists() const { return store_lists_.get(); }
+  // Sets the indicators partners shared (evidence, never a block on their own).
+  void SetPartners(std::shared_ptr<const PartnerReputation> p) { partners_ = std::move(p); }
 
  private:
   ListsDetector(const Options& opt, const EngineState& state);
@@ -59,6 +62,7 @@ class ListsDetector : public Detector {
   std::unique_ptr<Normaliser> norm_;
   std::shared_ptr<const ListSet> lists_;
   std::shared_ptr<const ListSet> store_lists_ = std::make_shared<ListSet>();
+  std::shared_ptr<const PartnerReputation> partners_ = std::make_shared<PartnerReputation>();
 };
 
 }  // namespace callguard
