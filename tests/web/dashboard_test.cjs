@@ -150,6 +150,55 @@ const loaded = (page, what) => page.waitForSelector(`#page[data-page="${what}"][
     check('lists: removed in the page, gone from the API',
       !(await api('/v1/lists')).body.entries.some((e) => e.id === entry.id));
 
+    // --- victims queue: the simulated scam calls made warning tasks; take one, close it
+    await page.goto(`${URL}/ui/#/victims`);
+    await loaded(page, 'victims');
+    const open = (await api('/v1/victims/tasks?state=open')).body.tasks;
+    check('victims queue: one row per open task', open.length > 0 &&
+      (await page.locator('[data-testid="task-row"]').count()) === open.length, String(open.length));
+    await shot(page, '7-victims.png');
+    const t = open[0];
+    const trow = page.locator(`[data-testid="task-row"][data-id="${t.id}"]`);
+    await trow.locator('[data-testid="task-ack"]').click();
+    await page.waitForFunction((id) => (document.querySelector(`[data-testid="task-row"][data-id="${id}"]`) || {}).textContent === undefined ||
+      !document.querySelector(`[data-testid="task-row"][data-id="${id}"] [data-testid="task-ack"]`), t.id);
+    await page.goto(`${URL}/ui/#/victims?state=acknowledged`);
+    await loaded(page, 'victims');
+    const arow = page.locator(`[data-testid="task-row"][data-id="${t.id}"]`);
+    await arow.locator('[data-testid="task-outcome"]').selectOption('prevented');
+    await arow.locator('[data-testid="task-note"]').fill('family reached, no transfer');
+    await arow.locator('[data-testid="task-done"]').click();
+    await page.waitForFunction(() => !document.getElementById('flash').hidden);
+    const done = (await api('/v1/victims/tasks?state=done')).body.tasks.find((x) => x.id === t.id);
+    check('victims queue: acknowledged, then closed with the outcome and note',
+      done && done.outcome === 'prevented' && done.note === 'family reached, no transfer', JSON.stringify(done));
+
+    // --- operations: regroup, promote the largest to a case, log an arrest
+    await page.goto(`${URL}/ui/#/operations`);
+    await loaded(page, 'operations');
+    await page.click('[data-testid="ops-refresh"]');
+    await page.waitForSelector('[data-testid="op-row"]', { timeout: 60000 });
+    const ops = (await api('/v1/operations')).body.operations;
+    check('operations: one row per operation', ops.length > 0 &&
+      (await page.locator('[data-testid="op-row"]').count()) === ops.length, String(ops.length));
+    await shot(page, '8-operations.png');
+    await page.locator(`[data-testid="op-row"][data-id="${ops[0].id}"] [data-testid="op-promote"]`).click();
+    await loaded(page, 'cases');
+    await page.selectOption('[data-testid="enf-action"]', 'arrest');
+    await page.fill('[data-testid="enf-when"]', '2017-09-21T08:00');
+    await page.fill('[data-testid="enf-place"]', 'Siem Reap');
+    await page.fill('[data-testid="enf-count"]', '225');
+    await page.fill('[data-testid="enf-nat"]', 'CN:225');
+    await page.fill('[data-testid="enf-sex"]', 'male:203,female:22');
+    await page.click('[data-testid="enf-add"]');
+    await page.waitForSelector('[data-testid="enf-row"]');
+    const cases = (await api('/v1/cases')).body.cases;
+    const kase = (await api('/v1/cases/' + cases[0].id)).body;
+    check('cases: the promoted operation is a case with its numbers and the arrest logged',
+      kase.links.some((l) => l.kind === 'operation' && l.value === ops[0].id) &&
+      kase.enforcement[0].details.people.by_sex.female === 22, JSON.stringify(kase).slice(0, 300));
+    await shot(page, '9-case.png');
+
     // --- every read of a number's page was audited
     check('the browser produced no errors (CSP, scripts, requests)', problems.length === 0, problems.join('; '));
   } catch (e) {

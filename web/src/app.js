@@ -334,6 +334,9 @@ async function route() {
     if (name === 'number') await renderNumber(page, parts[1] ? decodeURIComponent(parts[1]) : '');
     else if (name === 'appeals') await renderAppeals(page);
     else if (name === 'lists') await renderLists(page);
+    else if (name === 'victims') await renderVictims(page);
+    else if (name === 'operations') await renderOperations(page);
+    else if (name === 'cases') await renderCases(page, parts[1] ? decodeURIComponent(parts[1]) : '');
     else await renderOverview(page);
   } catch (e) {
     if (e.status !== 401) page.append(el('div', { class: 'card error', text: e.message }));
