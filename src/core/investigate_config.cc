@@ -51,6 +51,7 @@ void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, Investiga
     c.max_attribute_numbers =
         static_cast<int>(o.Int("max_attribute_numbers", c.max_attribute_numbers, 2, 1 << 24));
     c.min_attribute_weight = o.Number("min_attribute_weight", c.min_attribute_weight, 0, 1);
+    c.idf_population = o.Number("idf_population", c.idf_population, 2, 1e12);
     c.coactivity_bin_s = o.Duration("coactivity_bin", c.coactivity_bin_s);
     if (c.coactivity_bin_s < 1) o.Error("coactivity_bin", "must be at least 1s");
     c.coactivity_min = o.Number("coactivity_min", c.coactivity_min, 0, 1);

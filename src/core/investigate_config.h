@@ -22,6 +22,7 @@ struct OpsConfig {
   double near_duplicate = 0.5;       // MinHash Jaccard of callee sets for "same caller set"
   int max_attribute_numbers = 3000;  // an attribute value shared by more candidates links nobody
   double min_attribute_weight = 0.15;  // IDF weight below which an attribute links nobody
+  double idf_population = 1000;  // rarity is judged among at least this many callers
   double coactivity_bin_s = 1800;      // time bins of the activity profiles
   double coactivity_min = 0.6;         // cosine of activity profiles for a co-activity link
   int coactivity_min_calls = 5;        // both numbers need at least this many calls

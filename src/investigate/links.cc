@@ -181,7 +181,12 @@ std::vector<Link> BuildLinks(const CallSet& set, const std::vector<uint32_t>& ca
   {
     uint64_t callers_total = 0;
     for (const auto& x : nums) callers_total += x.calls_out > 0 && !x.withheld;
-    const double log_n = std::log(std::max<double>(2, callers_total));
+    // The population the rarity is judged in: at least `idf_population` callers, so that in a
+    // small sample (a test, the first minutes of a live window) a device two numbers share still
+    // counts as rare.
+    const double population =
+        std::max<double>(static_cast<double>(callers_total), cfg.idf_population);
+    const double log_n = std::log(std::max(2.0, population));
     std::vector<std::vector<uint32_t>> by_attr(set.attributes().size());
     for (const CallRec& r : set.calls()) {
       int32_t ci = cand_index[r.caller];
@@ -195,9 +200,7 @@ std::vector<Link> BuildLinks(const CallSet& set, const std::vector<uint32_t>& ca
       list.erase(std::unique(list.begin(), list.end()), list.end());
       if (list.size() < 2) continue;
       const Attribute& attr = set.attributes()[a];
-      double w =
-          std::log(std::max<double>(2, callers_total) / std::max<uint32_t>(1, attr.callers)) /
-          log_n;
+      double w = std::log(population / std::max<uint32_t>(1, attr.callers)) / log_n;
       if (w < cfg.min_attribute_weight ||
           list.size() > static_cast<size_t>(cfg.max_attribute_numbers)) {
         ++st.attributes_skipped;

@@ -56,7 +56,29 @@ async function call(method, path, { token, body, ctype } = {}) {
   const appealId = await mkAppeal();
   const decideId = await mkAppeal();
   const listId = (await call('POST', '/v1/lists', { token: TOKENS.analyst, body: { kind: 'block', type: 'trunk', value: 'openapi-fixture' } })).json.entry.id;
-  const params = { '/v1/appeals/{id}': { id: appealId }, '/v1/appeals/{id}/decision': { id: decideId }, '/v1/lists/{id}': { id: listId } };
+  // Investigation fixtures: two spoofed domestic numbers on one handset over an international
+  // route talk 500 s twice each to one person: warning tasks, and an operation after a regroup.
+  const iso = (ms) => new Date(ms).toISOString();
+  const t0 = Date.now() - 3600000;
+  let csv = 'call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,trunk,origin_country,imei\n';
+  ['+8613812340001', '+8613812340002'].forEach((c, i) => [0, 1].forEach((k) => {
+    csv += `oa${i}${k},${iso(t0 + (i * 2 + k) * 600000)},${c},+8613998760001,1,500,5,international,intl-gw-1,KH,356938035643809\n`;
+  }));
+  await call('POST', '/v1/cdr', { token: TOKENS.screening, body: csv, ctype: 'text/csv' });
+  let tasks = [];
+  for (let i = 0; i < 100 && tasks.length < 2; i++) {
+    tasks = (await call('GET', '/v1/victims/tasks?state=open', { token: TOKENS.analyst })).json.tasks
+      .filter((t) => t.person === '+8613998760001');
+    if (tasks.length < 2) await new Promise((r) => setTimeout(r, 50));
+  }
+  check('fixture: the crafted calls made at least two warning tasks', tasks.length >= 2, JSON.stringify(tasks));
+  await call('POST', '/v1/operations/refresh', { token: TOKENS.analyst, body: {} });
+  const opList = (await call('GET', '/v1/operations', { token: TOKENS.analyst })).json.operations;
+  check('fixture: the handset-sharing numbers are an operation', opList.length > 0, JSON.stringify(opList));
+  const caseId = (await call('POST', '/v1/cases', { token: TOKENS.analyst, body: { title: 'fixture', numbers: ['+8613812340001'] } })).json.id;
+  const params = { '/v1/appeals/{id}': { id: appealId }, '/v1/appeals/{id}/decision': { id: decideId }, '/v1/lists/{id}': { id: listId },
+    '/v1/operations/{id}': { id: (opList[0] || {}).id }, '/v1/cases/{id}': { id: caseId }, '/v1/cases/{id}/enforcement': { id: caseId },
+    '/v1/victims/tasks/{id}/acknowledge': { id: (tasks[0] || {}).id }, '/v1/victims/tasks/{id}/outcome': { id: (tasks[1] || {}).id } };
 
   const roles = ['admin', 'analyst', 'screening', 'partner'];
   const documented = {};
