@@ -4,7 +4,7 @@ PRESET ?= release
 JOBS ?= $(shell nproc)
 BIN := build/$(PRESET)/callguard
 
-.PHONY: deps build test test-asan demo bench bench-sip bench-shaken bench-api format clean
+.PHONY: deps build test test-asan demo bench bench-sip bench-shaken bench-api bench-investigate format clean
 
 deps:
 	@./scripts/deps.sh
@@ -36,6 +36,11 @@ bench-api: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	@./bench/api_bench.sh build/release
+
+bench-investigate: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@./bench/investigate_bench.sh build/release
 
 bench-shaken: deps
 	@cmake --preset release >/dev/null
