@@ -50,6 +50,7 @@ void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, Investiga
     c.near_duplicate = o.Number("near_duplicate", c.near_duplicate, 0.05, 1);
     c.max_attribute_numbers =
         static_cast<int>(o.Int("max_attribute_numbers", c.max_attribute_numbers, 2, 1 << 24));
+    c.max_attribute_pairs = o.Int("max_attribute_pairs", c.max_attribute_pairs, 1000, 1LL << 34);
     c.min_attribute_weight = o.Number("min_attribute_weight", c.min_attribute_weight, 0, 1);
     c.idf_population = o.Number("idf_population", c.idf_population, 2, 1e12);
     c.coactivity_bin_s = o.Duration("coactivity_bin", c.coactivity_bin_s);

@@ -20,17 +20,18 @@ struct OpsConfig {
   int strong_shared_callees = 5;     // a strong co-callee link needs this many
   double strong_p = 1e-6;            // ... and at most this chance
   double near_duplicate = 0.5;       // MinHash Jaccard of callee sets for "same caller set"
-  int max_attribute_numbers = 3000;  // an attribute value shared by more candidates links nobody
-  double min_attribute_weight = 0.15;  // IDF weight below which an attribute links nobody
-  double idf_population = 1000;  // rarity is judged among at least this many callers
-  double coactivity_bin_s = 1800;      // time bins of the activity profiles
-  double coactivity_min = 0.6;         // cosine of activity profiles for a co-activity link
-  int coactivity_min_calls = 5;        // both numbers need at least this many calls
-  double resolution = 0.02;            // Leiden CPM resolution: the density a group must exceed
-  int min_members = 2;                 // smaller groups are not reported as operations
-  int seed = 1;                        // Leiden's random seed (results are deterministic)
-  double interval_s = 300;             // in `serve`: how often operations are recomputed
-  double window_s = 3 * 86400.0;       // in `serve`: calls kept for grouping and victims
+  int max_attribute_numbers = 3000;  // larger groups sharing a value: nearest users, not all pairs
+  int64_t max_attribute_pairs = 4000000;  // pair budget of one large group
+  double min_attribute_weight = 0.15;     // IDF weight below which an attribute links nobody
+  double idf_population = 1000;           // rarity is judged among at least this many callers
+  double coactivity_bin_s = 1800;         // time bins of the activity profiles
+  double coactivity_min = 0.6;            // cosine of activity profiles for a co-activity link
+  int coactivity_min_calls = 5;           // both numbers need at least this many calls
+  double resolution = 0.02;               // Leiden CPM resolution: the density a group must exceed
+  int min_members = 2;                    // smaller groups are not reported as operations
+  int seed = 1;                           // Leiden's random seed (results are deterministic)
+  double interval_s = 300;                // in `serve`: how often operations are recomputed
+  double window_s = 3 * 86400.0;          // in `serve`: calls kept for grouping and victims
 };
 
 // One grading rule: every condition that is set must hold.

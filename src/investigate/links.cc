@@ -187,34 +187,58 @@ std::vector<Link> BuildLinks(const CallSet& set, const std::vector<uint32_t>& ca
     const double population =
         std::max<double>(static_cast<double>(callers_total), cfg.idf_population);
     const double log_n = std::log(std::max(2.0, population));
-    std::vector<std::vector<uint32_t>> by_attr(set.attributes().size());
+    // Per attribute value: the candidates that used it, with the time each first did.
+    std::vector<std::vector<std::pair<uint32_t, int64_t>>> by_attr(set.attributes().size());
     for (const CallRec& r : set.calls()) {
       int32_t ci = cand_index[r.caller];
       if (ci < 0) continue;
       for (int k = 0; k < static_cast<int>(AttrKind::kCount); ++k)
-        if (r.attr[k] != kNoAttr) by_attr[r.attr[k]].push_back(ci);
+        if (r.attr[k] != kNoAttr) by_attr[r.attr[k]].push_back({ci, r.t_ms});
     }
     for (uint32_t a = 0; a < by_attr.size(); ++a) {
       auto& list = by_attr[a];
-      std::sort(list.begin(), list.end());
-      list.erase(std::unique(list.begin(), list.end()), list.end());
+      std::sort(list.begin(), list.end());  // by candidate, earliest use first
+      list.erase(std::unique(list.begin(), list.end(),
+                             [](const auto& x, const auto& y) { return x.first == y.first; }),
+                 list.end());
       if (list.size() < 2) continue;
       const Attribute& attr = set.attributes()[a];
       double w = std::log(population / std::max<uint32_t>(1, attr.callers)) / log_n;
-      if (w < cfg.min_attribute_weight ||
-          list.size() > static_cast<size_t>(cfg.max_attribute_numbers)) {
+      if (w < cfg.min_attribute_weight) {
         ++st.attributes_skipped;
         continue;
       }
-      int k = static_cast<int>(attr.kind);
-      for (size_t i = 0; i < list.size(); ++i)
-        for (size_t j = i + 1; j < list.size(); ++j) {
-          PairAcc& p = pairs[pair_key(list[i], list[j])];
-          if (w > p.attr_w[k]) {
-            p.attr_w[k] = static_cast<float>(w);
-            p.attr_id[k] = a;
-          }
+      const int k = static_cast<int>(attr.kind);
+      auto note = [&](uint32_t x, uint32_t y) {
+        PairAcc& p = pairs[pair_key(x, y)];
+        if (w > p.attr_w[k]) {
+          p.attr_w[k] = static_cast<float>(w);
+          p.attr_id[k] = a;
         }
+      };
+      const size_t size = list.size();
+      if (size <= static_cast<size_t>(cfg.max_attribute_numbers)) {
+        for (size_t i = 0; i < size; ++i)
+          for (size_t j = i + 1; j < size; ++j) note(list[i].first, list[j].first);
+        continue;
+      }
+      // A large group (a call centre's address block used by thousands of rotating numbers):
+      // all pairs would not fit, so each member is paired with the `reach` members that started
+      // using it next. `reach` keeps the group's pair density near twice the CPM resolution, so
+      // Leiden still sees one dense group, and the pairs within the attribute pair budget.
+      ++st.attributes_sampled;
+      size_t reach = std::max<size_t>(
+          16, static_cast<size_t>(std::ceil(cfg.resolution * static_cast<double>(size))));
+      reach = std::min(reach, static_cast<size_t>(cfg.max_attribute_pairs) / size);
+      if (reach < 4) {
+        ++st.attributes_skipped;
+        continue;
+      }
+      std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) {
+        return x.second < y.second || (x.second == y.second && x.first < y.first);
+      });
+      for (size_t i = 0; i < size; ++i)
+        for (size_t j = i + 1; j < size && j <= i + reach; ++j) note(list[i].first, list[j].first);
     }
   }
   // 4. Gate, with co-activity checked for the pairs that have other evidence.

@@ -58,7 +58,8 @@ struct Link {
 struct LinkStats {
   uint64_t candidates = 0, hubs_skipped = 0, pairs_considered = 0, links = 0;
   uint64_t gated_out = 0;           // pairs with evidence that did not pass the gate
-  uint64_t attributes_skipped = 0;  // too common (weight or size)
+  uint64_t attributes_skipped = 0;  // too common (weight), or too large even to sample
+  uint64_t attributes_sampled = 0;  // large groups linked to their nearest users, not all pairs
   uint64_t by_kind[static_cast<int>(LinkKind::kCount)] = {};
 };
 

@@ -9,10 +9,13 @@
 #include <thread>
 
 #include "core/config.h"
+#include "detectors/lists/list_set.h"
 #include "investigate/call_set.h"
 #include "investigate/dispatch.h"
 #include "investigate/operations.h"
 #include "investigate/ops_eval.h"
+#include "investigate/signing.h"
+#include "investigate/stix.h"
 #include "investigate/victims.h"
 #include "test_util.h"
 
@@ -424,6 +427,55 @@ TEST(Dispatcher, AnUnreachableWebhookFailsAfterItsAttempts) {
   EXPECT_EQ(d.stats().failed.load(), 1u);
   EXPECT_EQ(d.stats().retries.load(), 2u);
   EXPECT_FALSE(d.Delivered("task-0"));
+}
+
+TEST(Stix, UuidV5MatchesRfc4122) {
+  // RFC 4122 appendix / Python's uuid.uuid5(uuid.NAMESPACE_DNS, "www.example.com").
+  EXPECT_EQ(UuidV5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com"),
+            "2ed6657d-e927-568b-95e1-2665a8aea6a2");
+}
+
+TEST(Sharing, PseudonymsMatchOnlyUnderTheSharedKeyAndExpire) {
+  Number n;
+  callguard::testing::TestNormaliser().Normalise(Mobile(42), &n);
+  PartnerReputation rep;
+  rep.hmac_key = "a-key-the-partners-agreed-on";
+  rep.pseudonyms[HmacSha256Hex(rep.hmac_key, n.e164)] = {0.4, 5000, "partner B: op-1"};
+  const PartnerEntry* e = rep.Match(n, 1000);
+  ASSERT_NE(e, nullptr);
+  EXPECT_DOUBLE_EQ(e->strength, 0.4);
+  EXPECT_EQ(rep.Match(n, 6000), nullptr);  // expired
+  rep.hmac_key = "another key entirely";
+  EXPECT_EQ(rep.Match(n, 1000), nullptr);
+  // A number in clear wins when stronger.
+  rep.numbers[n.key] = {0.9, 5000, "partner C"};
+  EXPECT_EQ(rep.Match(n, 1000)->note, "partner C");
+}
+
+TEST(Signing, Ed25519IsDeterministicAndTamperEvident) {
+  TempDir dir;
+  ASSERT_EQ(
+      std::system(("openssl genpkey -algorithm ed25519 -out " + dir.File("k.pem") + " 2>/dev/null")
+                      .c_str()),
+      0);
+  auto key = LoadSigningKey(dir.File("k.pem"));
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  auto a = Sign(key->get(), "manifest"), b = Sign(key->get(), "manifest");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  auto pub = PublicKeyFromText(PublicKeyText(key->get()));
+  ASSERT_TRUE(pub.ok());
+  EXPECT_TRUE(VerifySignature(pub->get(), "manifest", *a));
+  EXPECT_FALSE(VerifySignature(pub->get(), "manifesT", *a));
+  EXPECT_EQ(KeyId(pub->get()), KeyId(key->get()));
+  // A key of another type is refused with the reason.
+  ASSERT_EQ(std::system(("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
+                         dir.File("ec.pem") + " 2>/dev/null")
+                            .c_str()),
+            0);
+  auto ec = LoadSigningKey(dir.File("ec.pem"));
+  ASSERT_FALSE(ec.ok());
+  EXPECT_NE(std::string(ec.status().message()).find("Ed25519"), std::string::npos);
 }
 
 }  // namespace
