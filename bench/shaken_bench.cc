@@ -39,13 +39,15 @@ int main(int argc, char** argv) {
                       {"origid", "4437c7eb-8f7a-4f0e-a863-f53a0e60251a"}};
   std::string input = shaken::Base64UrlEncode(h.dump()) + "." + shaken::Base64UrlEncode(c.dump());
   std::string token =
-      input + "." + shaken::Base64UrlEncode(shaken::SignEs256(Read(dir + "SPAST1-key.pem"), input).value());
+      input + "." +
+      shaken::Base64UrlEncode(shaken::SignEs256(Read(dir + "SPAST1-key.pem"), input).value());
   std::string invite =
       "INVITE sip:+18005553434@example.org;user=phone SIP/2.0\r\n"
       "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n"
       "From: <sip:+18005551212@example.net;user=phone>;tag=1\r\n"
       "To: <sip:+18005553434@example.org;user=phone>\r\nCall-ID: b1\r\nCSeq: 1 INVITE\r\n"
-      "Identity: " + token + ";info=<" + x5u + ">;alg=ES256;ppt=shaken\r\nContent-Length: 0\r\n\r\n";
+      "Identity: " +
+      token + ";info=<" + x5u + ">;alg=ES256;ppt=shaken\r\nContent-Length: 0\r\n\r\n";
   shaken::TrustStore trust;
   trust.AddPem(Read(dir + "astdev-ca.crt"), "ca");
   shaken::PinnedCertificates certs;
@@ -62,8 +64,8 @@ int main(int argc, char** argv) {
       shaken::VerifyRequest req;
       shaken::RequestFromSip(m, &req);
       req.now = now;
-      passed += shaken::Verify(req, trust, certs, policy).outcome ==
-                shaken::VerifyResult::Outcome::kPass;
+      passed +=
+          shaken::Verify(req, trust, certs, policy).outcome == shaken::VerifyResult::Outcome::kPass;
       ++n;
     }
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
