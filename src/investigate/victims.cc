@@ -1,29 +1,16 @@
 #include "investigate/victims.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
+#include "investigate/signing.h"
 
 namespace callguard::investigate {
 
 namespace {
 constexpr int64_t k72h = 72LL * 3600 * 1000;
-
-std::string Sha256Hex(const std::string& s) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), d);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : d) {
-    out.push_back(hex[c >> 4]);
-    out.push_back(hex[c & 15]);
-  }
-  return out;
-}
 }  // namespace
 
 const char* AgeBandName(AgeBand a) {
@@ -170,7 +157,7 @@ Task TaskPlanner::Make(const Victim& v, const std::string& kind, int64_t now_ms,
   t.created_ms = now_ms;
   t.deadline_ms = now_ms + static_cast<int64_t>(deadline_s * 1000);
   t.reasons = v.reasons;
-  t.id = Sha256Hex(t.person + '|' + t.operation + '|' + kind + '|' + std::to_string(now_ms))
+  t.id = Sha256HexOf(t.person + '|' + t.operation + '|' + kind + '|' + std::to_string(now_ms))
              .substr(0, 32);
   if (kind == "voice_call" && GradeRank(v.grade) >= GradeRank("high"))
     t.escalates = "home_visit after " +
@@ -213,7 +200,7 @@ Task TaskPlanner::Escalation(const Task& call, int64_t now_ms, bool answered) {
   t.created_ms = now_ms;
   t.deadline_ms = now_ms + static_cast<int64_t>(cfg_.high_deadline_s * 1000 * 4);
   t.reasons.push_back("voice_call_unanswered");
-  t.id = Sha256Hex(call.id + "|home_visit").substr(0, 32);
+  t.id = Sha256HexOf(call.id + "|home_visit").substr(0, 32);
   return t;
 }
 
