@@ -108,6 +108,10 @@ struct Call {
   bool priority = false;  // emergency or priority call (SIP Resource-Priority): never blocked
   std::string imei;
   std::string cell;
+  // STIR/SHAKEN origination identifier (the PASSporT's `origid` claim): the originating
+  // provider's opaque id for the customer, trunk or gateway that placed the call. Set only from a
+  // verified PASSporT (or a CDR column that carries one); empty when unknown.
+  std::string origid;
   // Ground truth, for evaluation only: no detector reads these.
   Label label = Label::kUnknown;
   std::string operation;

@@ -197,6 +197,12 @@ std::string Metrics::Prometheus() const {
           victim_escalations);
   counter("callguard_victim_queue_dropped_total", "records not graded (queue full)",
           victim_queue_dropped);
+  counter("callguard_origid_noted_total",
+          "verified STIR/SHAKEN origination ids of screened calls, kept for their call records",
+          origid_noted);
+  counter("callguard_origid_joined_total",
+          "call records that took the origid of their screened INVITE (same call id)",
+          origid_joined);
   counter("callguard_operations_runs_total", "operation groupings run", ops_runs);
   gauge("callguard_operations", "operations in the latest grouping", ops_operations);
   gauge("callguard_operations_last_run_ms", "duration of the latest grouping", ops_last_ms);

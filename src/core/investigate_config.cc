@@ -63,6 +63,7 @@ void ParseInvestigateConfig(ConfigNode n, const std::string& base_dir, Investiga
     c.seed = static_cast<int>(o.Int("seed", c.seed, 0, 1 << 30));
     c.interval_s = o.Duration("interval", c.interval_s);
     c.window_s = o.Duration("window", c.window_s);
+    c.origid_join_s = o.Duration("origid_join", c.origid_join_s);
     o.Finish();
   }
   if (n.Has("grades")) {

@@ -32,6 +32,9 @@ struct OpsConfig {
   int seed = 1;                           // Leiden's random seed (results are deterministic)
   double interval_s = 300;                // in `serve`: how often operations are recomputed
   double window_s = 3 * 86400.0;          // in `serve`: calls kept for grouping and victims
+  // In `serve`: how long the verified origid of a screened INVITE waits for the call's record
+  // (joined by call id; at most kMaxOrigidJoin waiting).
+  double origid_join_s = 6 * 3600.0;
 };
 
 // One grading rule: every condition that is set must hold.

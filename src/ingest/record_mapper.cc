@@ -11,7 +11,7 @@ namespace callguard {
 const std::array<std::string_view, kFieldCount> kFieldNames = {
     "call_id", "start_time", "caller", "callee",         "answered",  "duration_s",
     "ring_s",  "ingress",    "trunk",  "origin_country", "origin_ip", "attestation",
-    "imei",    "cell",       "label",  "operation"};
+    "imei",    "cell",       "origid", "label",          "operation"};
 
 std::string_view ToString(CdrFormat f) {
   switch (f) {
@@ -199,6 +199,7 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
   }
   call->imei.assign(Trim(f[kImei]));
   call->cell.assign(Trim(f[kCell]));
+  call->origid.assign(Trim(f[kOrigid]));
   std::string_view lab = Trim(f[kLabel]);
   if (lab.empty()) {
     call->label = Label::kUnknown;

@@ -38,6 +38,7 @@ enum Field : int {
   kAttestation,
   kImei,
   kCell,
+  kOrigid,
   kLabel,
   kOperation,
   kFieldCount

@@ -20,6 +20,8 @@ const char* AttrKindName(AttrKind k) {
       return "trunk";
     case AttrKind::kCell:
       return "cell";
+    case AttrKind::kOrigid:
+      return "origid";
     default:
       return "?";
   }
@@ -112,6 +114,7 @@ size_t CallSet::Add(const Call& c) {
     if (!c.trunk.empty())
       set(AttrKind::kTrunk, c.origin_country.empty() ? c.trunk : c.trunk + "/" + c.origin_country);
     set(AttrKind::kCell, c.cell);
+    set(AttrKind::kOrigid, c.origid);
   }
   ++numbers_[r.caller].calls_out;
   ++numbers_[r.callee].calls_in;

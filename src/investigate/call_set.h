@@ -18,7 +18,7 @@
 namespace callguard::investigate {
 
 // Kinds of infrastructure a call can share with another.
-enum class AttrKind : uint8_t { kDevice = 0, kAddressBlock, kTrunk, kCell, kCount };
+enum class AttrKind : uint8_t { kDevice = 0, kAddressBlock, kTrunk, kCell, kOrigid, kCount };
 const char* AttrKindName(AttrKind k);
 
 constexpr uint32_t kNoAttr = 0xffffffffu;
@@ -30,7 +30,7 @@ struct CallRec {
   uint8_t answered = 0;
   Ingress ingress = Ingress::kUnknown;
   uint16_t country = 0;  // index into CallSet::countries (0 = unknown)
-  uint32_t attr[static_cast<int>(AttrKind::kCount)] = {kNoAttr, kNoAttr, kNoAttr, kNoAttr};
+  uint32_t attr[static_cast<int>(AttrKind::kCount)] = {kNoAttr, kNoAttr, kNoAttr, kNoAttr, kNoAttr};
   int64_t end_ms() const {
     return t_ms + static_cast<int64_t>(1000.0 * (std::max(0.0f, ring_s) + duration_s));
   }

@@ -169,7 +169,7 @@ Result<PackSummary> WriteEvidencePack(const Config& cfg, const PackInputs& in,
   // Calls to or from the case's numbers, in input order; the other party is a person reached.
   std::string calls =
       "call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,trunk,"
-      "origin_country,origin_ip,imei,cell\n";
+      "origin_country,origin_ip,imei,cell,origid\n";
   CallSet set(cfg);
   auto norm = Normaliser::Create(cfg.engine.region);
   if (!norm.ok()) return norm.status();
@@ -201,7 +201,7 @@ Result<PackSummary> WriteEvidencePack(const Config& cfg, const PackInputs& in,
                Csv(to ? call.callee.text : pseudo(call.callee.text)) + buf +
                std::string(ToString(call.ingress)) + "," + Csv(call.trunk) + "," +
                call.origin_country + "," + IpText(call.origin_ip) + "," + Csv(call.imei) + "," +
-               Csv(call.cell) + "\n";
+               Csv(call.cell) + "," + Csv(call.origid) + "\n";
     }
     CG_RETURN_IF_ERROR((*reader)->status());
   }

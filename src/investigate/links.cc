@@ -22,6 +22,8 @@ const char* LinkKindName(LinkKind k) {
       return "trunk";
     case LinkKind::kCell:
       return "cell";
+    case LinkKind::kOrigid:
+      return "origid";
     case LinkKind::kCoActivity:
       return "co_activity";
     default:
@@ -29,7 +31,15 @@ const char* LinkKindName(LinkKind k) {
   }
 }
 
-bool IsStrong(LinkKind k) { return k == LinkKind::kSameCallees || k == LinkKind::kDevice; }
+// Infrastructure link kinds follow the attribute kinds, in the same order.
+static_assert(static_cast<int>(LinkKind::kOrigid) - static_cast<int>(LinkKind::kDevice) ==
+              static_cast<int>(AttrKind::kOrigid));
+static_assert(static_cast<int>(LinkKind::kCoActivity) - static_cast<int>(LinkKind::kDevice) ==
+              static_cast<int>(AttrKind::kCount));
+
+bool IsStrong(LinkKind k) {
+  return k == LinkKind::kSameCallees || k == LinkKind::kDevice || k == LinkKind::kOrigid;
+}
 
 std::vector<uint32_t> Candidates(const CallSet& set, const OpsConfig& cfg) {
   std::vector<uint32_t> out;
@@ -45,8 +55,9 @@ namespace {
 struct PairAcc {
   uint32_t shared = 0;
   float jaccard = 0;
-  float attr_w[4] = {0, 0, 0, 0};
-  uint32_t attr_id[4] = {kNoAttr, kNoAttr, kNoAttr, kNoAttr};
+  static constexpr int kAttrs = static_cast<int>(AttrKind::kCount);
+  float attr_w[kAttrs] = {};
+  uint32_t attr_id[kAttrs] = {kNoAttr, kNoAttr, kNoAttr, kNoAttr, kNoAttr};
 };
 
 // P(X >= k) for X ~ Poisson(lambda): the chance of sharing at least k callees by accident.
@@ -328,7 +339,7 @@ std::vector<Link> BuildLinks(const CallSet& set, const std::vector<uint32_t>& ca
       e.weight = p.jaccard;
       add(e);
     }
-    for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < PairAcc::kAttrs; ++k) {
       if (p.attr_w[k] <= 0) continue;
       Evidence e{static_cast<LinkKind>(static_cast<int>(LinkKind::kDevice) + k)};
       e.attr = p.attr_id[k];

@@ -8,9 +8,10 @@
 //    probability of at most `max_p`; strong with `strong_shared_callees` and p <= `strong_p`.
 //  - same_callees: near-identical callee sets (MinHash, banded LSH): one SIM or dialer behind
 //    several presented caller IDs. Strong.
-//  - device / address_block / trunk / cell: a shared attribute, weighted by its rarity over all
-//    callers (w = ln(N/df) / ln N), so a big carrier's gateway glues nobody. Device is strong; the
-//    others are weak.
+//  - device / address_block / trunk / cell / origid: a shared attribute, weighted by its rarity
+//    over all callers (w = ln(N/df) / ln N), so a big carrier's gateway glues nobody. Device and
+//    origid (the STIR/SHAKEN origination id of a verified PASSporT: one customer account or
+//    gateway of the originating provider) are strong; the others are weak.
 //  - co_activity: the numbers' activity profiles (calls per time bin) have a high cosine: the
 //    same shift, bursts that start and stop together. Weak, and only checked for pairs with other
 //    evidence.
@@ -33,6 +34,7 @@ enum class LinkKind : uint8_t {
   kAddressBlock,
   kTrunk,
   kCell,
+  kOrigid,
   kCoActivity,
   kCount
 };

@@ -202,6 +202,7 @@ Result<OpsResult> FindOperations(const CallSet& set, const OpsConfig& cfg) {
     note(AttrKind::kDevice, op.devices);
     note(AttrKind::kTrunk, op.trunks);
     note(AttrKind::kCell, op.cells);
+    note(AttrKind::kOrigid, op.origids);
   }
   for (size_t i = 0; i < ops.size(); ++i) {
     Operation& op = ops[i];
@@ -272,6 +273,7 @@ std::string OperationJson(const CallSet& set, const OpsResult& r, const Operatio
   j["devices"] = op.devices;
   j["trunks"] = op.trunks;
   j["cells"] = op.cells;
+  j["origids"] = op.origids;
   j["ingress"] = op.ingress;
   std::vector<size_t> order = op.links;
   std::stable_sort(order.begin(), order.end(),

@@ -30,7 +30,8 @@ struct Operation {
   int64_t first_ms = 0, last_ms = 0;
   uint64_t calls = 0, answered = 0, reach = 0, victims = 0, callbacks = 0;
   double connected_s = 0;
-  std::map<std::string, uint64_t> countries, address_blocks, devices, trunks, cells, ingress;
+  std::map<std::string, uint64_t> countries, address_blocks, devices, trunks, cells, origids,
+      ingress;
   int agents = 0;  // peak number of simultaneous calls
   std::string type;
   std::vector<size_t> links;  // indexes into OpsResult::links of the links inside it

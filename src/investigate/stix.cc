@@ -198,7 +198,7 @@ Result<std::string> ExportStix(const StixExport& in, StixExportSummary* sum) {
       sight["where_sighted_refs"] = J::array({producer});
       objects.push_back(sight);
     }
-    for (const char* field : {"address_blocks", "devices", "trunks"}) {
+    for (const char* field : {"address_blocks", "devices", "trunks", "origids"}) {
       const nlohmann::json things = op.value(field, nlohmann::json::object());
       for (const auto& [value, count] : things.items()) {
         (void)count;
@@ -206,9 +206,11 @@ Result<std::string> ExportStix(const StixExport& in, StixExportSummary* sum) {
             "infrastructure--" + UuidV5(kOwnNamespace, std::string("infra/") + field + "/" + value);
         J o;
         common(o, "infrastructure", infra);
-        o["name"] = std::string(field == std::string("address_blocks") ? "address block "
-                                : field == std::string("devices")      ? "device "
-                                                                       : "trunk ") +
+        const std::string f = field;
+        o["name"] = std::string(f == "address_blocks" ? "address block "
+                                : f == "devices"      ? "device "
+                                : f == "trunks"       ? "trunk "
+                                                      : "STIR/SHAKEN origination id ") +
                     value;
         o["infrastructure_types"] = J::array({"unknown"});
         objects.push_back(o);

@@ -1,7 +1,8 @@
 // Sharing with partners as STIX 2.1 (docs/stix-phone-number.md).
 //
 // Export: each operation becomes a `campaign` and an `intrusion-set` (the campaign is
-// attributed-to it), its address blocks, devices and trunks `infrastructure` the campaign uses,
+// attributed-to it), its address blocks, devices, trunks and STIR/SHAKEN origination ids
+// `infrastructure` the campaign uses,
 // and each member number a `phone-number` observable (a new SCO defined by an
 // `extension-definition`, shaped like OpenCTI's phone-number observable: `value` in E.164) with
 // an `indicator` (pattern [phone-number:value = '+8613...'], valid_until) that indicates the

@@ -54,7 +54,33 @@ void LiveInvestigation::Stop() {
   if (dispatcher_) dispatcher_->Stop();
 }
 
+void LiveInvestigation::NoteOrigid(const std::string& call_id, const std::string& origid,
+                                   int64_t now_ms) {
+  if (call_id.empty() || origid.empty()) return;
+  std::lock_guard<std::mutex> lock(origid_mu_);
+  const int64_t cutoff = now_ms - static_cast<int64_t>(cfg_.investigate.ops.origid_join_s * 1000);
+  while (!origid_order_.empty() &&
+         (origid_order_.front().first < cutoff || origid_order_.size() >= kMaxOrigidWaiting)) {
+    origid_by_call_.erase(origid_order_.front().second);
+    origid_order_.pop_front();
+  }
+  // A retransmitted or re-screened INVITE keeps its first entry.
+  if (origid_by_call_.emplace(call_id, origid).second) {
+    origid_order_.push_back({now_ms, call_id});
+    metrics_->origid_noted.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void LiveInvestigation::OnCall(const Call& c, double score, int64_t arrived_ms) {
+  std::string origid;
+  if (c.origid.empty() && !c.call_id.empty()) {
+    std::lock_guard<std::mutex> lock(origid_mu_);
+    auto it = origid_by_call_.find(c.call_id);
+    if (it != origid_by_call_.end()) {
+      origid = it->second;  // left in place: expiry removes it (a record may be replayed)
+      metrics_->origid_joined.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= 1 << 20) {  // far behind: drop rather than grow without bound
@@ -62,6 +88,7 @@ void LiveInvestigation::OnCall(const Call& c, double score, int64_t arrived_ms) 
       return;
     }
     queue_.push_back({c, score, arrived_ms});
+    if (!origid.empty()) queue_.back().call.origid = std::move(origid);
   }
   cv_.notify_one();
 }

@@ -45,7 +45,13 @@ class LiveInvestigation {
   Status Start();
   void Stop();
   // A completed call, its score, and when its record arrived (wall clock). Never blocks on I/O.
+  // A record without an origid takes the one its screened INVITE carried (NoteOrigid).
   void OnCall(const Call& c, double score, int64_t arrived_ms);
+  // A screened call whose PASSporT verified: its origid waits (investigate.ops.origid_join, at
+  // most kMaxOrigidWaiting calls) for the call's record, matched by call id. SIP Call-IDs are
+  // what switches and Kamailio's acc module write as the record's call id.
+  void NoteOrigid(const std::string& call_id, const std::string& origid, int64_t now_ms);
+  static constexpr size_t kMaxOrigidWaiting = 1000000;
   // The latest operations (largest first) and one by id.
   std::vector<LiveOperation> Operations() const;
   bool Operation(const std::string& id, LiveOperation* out) const;
@@ -80,6 +86,10 @@ class LiveInvestigation {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stop_ = false;
+  // Verified origids of screened calls, by call id, oldest first in origid_order_.
+  std::mutex origid_mu_;
+  std::unordered_map<std::string, std::string> origid_by_call_;
+  std::deque<std::pair<int64_t, std::string>> origid_order_;
   // Calls waiting to join the operations thread's call set (with their scores).
   std::mutex pending_mu_;
   std::vector<std::pair<Call, double>> pending_;

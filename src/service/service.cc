@@ -415,6 +415,7 @@ std::string Service::Screen(const ScreenRequest& req) {
             c.attestation = v.attest == 'A'   ? Attestation::kA
                             : v.attest == 'B' ? Attestation::kB
                                               : Attestation::kC;
+            c.origid = v.origid;
           } else {
             c.shaken = v.outcome == shaken::VerifyResult::Outcome::kFail &&
                                v.sip_code != shaken_policy_.codes.use_identity
@@ -734,6 +735,8 @@ void Service::AttachStore(store::Store* store) {
 
 void Service::OnVerdict(const Call& call, const Decision& d, const Evidence& ev) {
   activity_.Record(WallClockMs(), d.action, ev);
+  if (investigation_ && !call.origid.empty())
+    investigation_->NoteOrigid(call.call_id, call.origid, call.start_ms);
   if (trail_) trail_->Offer(call, d, ev);
 }
 

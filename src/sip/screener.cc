@@ -194,6 +194,7 @@ void Screener::BuildCall(const Message& m, const Peer& peer, int64_t now_ms, Cal
   call->attestation = Attestation::kNone;
   call->imei.clear();
   call->cell.clear();
+  call->origid.clear();
   call->priority = false;
   // Caller: the network-asserted identity (RFC 3325) when present, else From.
   const NameAddr* id = nullptr;
@@ -368,6 +369,7 @@ void Screener::HandleInvite(const Message& m, const Peer& peer, int64_t rx_ns, s
         call_.attestation = v.attest == 'A'   ? Attestation::kA
                             : v.attest == 'B' ? Attestation::kB
                                               : Attestation::kC;
+        call_.origid = v.origid;
         a.verstat = 1;
         Count(metrics_->shaken[0]);
       } else if (missing) {

@@ -45,10 +45,11 @@ TEST(CdrReader, CanonicalCsvWithAllFields) {
   TempDir d;
   auto p = d.Write("calls.csv",
                    "operation,callee,caller,start_time,answered,duration_s,ring_s,ingress,trunk,"
-                   "origin_country,origin_ip,attestation,imei,cell,label,call_id,extra\n"
+                   "origin_country,origin_ip,attestation,imei,cell,label,call_id,extra,origid\n"
                    "op1,13900139000,+8613800138000,2026-03-02T17:15:04+08:00,true,61.5,4,"
-                   "international,gw-7,kh,103.20.1.9,C,35-209900-176148-1,cell-9,scam,c-1,zzz\n"
-                   ",13900139000,13800138000,1772442905,0,0,,,,,,,,,,,\n");
+                   "international,gw-7,kh,103.20.1.9,C,35-209900-176148-1,cell-9,scam,c-1,zzz,"
+                   " 8f3c-origin \n"
+                   ",13900139000,13800138000,1772442905,0,0,,,,,,,,,,,,\n");
   ReadResult r = ReadFile(p);
   EXPECT_EQ(r.format, CdrFormat::kCanonical);
   ASSERT_EQ(r.calls.size(), 2u);
@@ -68,6 +69,9 @@ TEST(CdrReader, CanonicalCsvWithAllFields) {
   EXPECT_TRUE(c.origin_ip.is_v4());
   EXPECT_EQ(c.attestation, Attestation::kC);
   EXPECT_EQ(c.imei, "35-209900-176148-1");
+  EXPECT_EQ(c.cell, "cell-9");
+  EXPECT_EQ(c.origid, "8f3c-origin");  // the STIR/SHAKEN origination id, trimmed
+  EXPECT_TRUE(r.calls[1].origid.empty());
   EXPECT_EQ(c.label, Label::kScam);
   EXPECT_EQ(c.operation, "op1");
   EXPECT_EQ(r.calls[1].call_id, "line-3");  // generated from the line number

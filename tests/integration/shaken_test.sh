@@ -173,6 +173,64 @@ m=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP/metrics")
 expect "metrics count verification outcomes" "$m" \
   'callguard_shaken_verifications_total{verstat="TN-Validation-Passed"} 1' \
   'callguard_shaken_verifications_total{verstat="TN-Validation-Failed"} 1'
+
+# --- serve: the origid of a verified PASSporT joins the call's record (by Call-ID), and the
+# grouping links two spoofed caller IDs placed through one originating account by it alone.
+ORIGID=5b1a8f0e-2c4d-4e6f-8a9b-0c1d2e3f4a5b
+invite_from() { # identity call-id from to -> the answer
+  python3 - "$UDP" "$@" <<'PY'
+import socket, sys
+port, ident, cid, frm, to = int(sys.argv[1]), *sys.argv[2:6]
+m = (f"INVITE sip:{to}@127.0.0.1:5090;user=phone SIP/2.0\r\n"
+     f"Via: SIP/2.0/UDP 127.0.0.1:1;branch=z9hG4bK{cid}\r\n"
+     f"From: <sip:{frm}@example.net;user=phone>;tag=1\r\n"
+     f"To: <sip:{to}@example.org;user=phone>\r\n"
+     f"Call-ID: {cid}\r\nCSeq: 1 INVITE\r\nX-Callguard-Ingress: international\r\n"
+     f"Identity: {ident}\r\nContent-Length: 0\r\n\r\n").encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(m, ("127.0.0.1", port))
+print(s.recv(65536).decode())
+PY
+}
+now=$(date -u +%s)
+rows="call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,origin_country"
+for i in 1 2; do
+  from=+861381234000$i
+  for k in 1 2 3; do
+    to=+86139987650$i$k
+    tok=$("$CG" shaken sign --key "$K/SPAST1-key.pem" --x5u "https://127.0.0.1:$PORT/sp1.pem"       --attest C --orig "$from" --dest "$to" --origid "$ORIGID")
+    out=$(invite_from "$tok" "og-$i-$k" "$from" "$to")
+    grep -qF "X-Callguard-Verstat: TN-Validation-Passed" <<<"$out" ||
+      fail "origid INVITE og-$i-$k did not verify: $out"
+    rows+=$'\n'"og-$i-$k,$(date -u -d "@$((now - 600 + 60 * k + i))" +%Y-%m-%dT%H:%M:%SZ),$from,$to,0,0,20,international,KH"
+  done
+done
+printf '%s\n' "$rows" | curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: text/csv' \
+  -XPOST "http://127.0.0.1:$HTTP/v1/cdr" --data-binary @- >"$T/og-cdr.json"
+check "origid: the call records (no origid column) are accepted" grep -q '"accepted":6' "$T/og-cdr.json"
+for _ in $(seq 50); do
+  m=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP/metrics")
+  grep -q '^callguard_origid_joined_total 6' <<<"$m" && break
+  sleep 0.1
+done
+expect "origid: verified origids noted at screening (the 2 earlier calls too), 6 joined to records" \
+  "$m" 'callguard_origid_noted_total 8' 'callguard_origid_joined_total 6'
+curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -XPOST "http://127.0.0.1:$HTTP/v1/operations/refresh" -d '{}' >/dev/null
+curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP/v1/operations" >"$T/og-ops.json"
+op=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['operations'][0]['id'])" "$T/og-ops.json")
+curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$HTTP/v1/operations/$op" >"$T/og-op.json"
+python3 - "$T/og-op.json" "$ORIGID" <<'PY' && ok "origid: the two caller IDs form one operation, linked by origid alone" || fail "origid: no operation linked by origid ($(head -c 600 "$T/og-op.json"))"
+import json, sys
+op, origid = json.load(open(sys.argv[1])), sys.argv[2]
+want = {"+8613812340001", "+8613812340002"}
+assert set(op["members"]) == want, op["members"]
+assert op["origids"] == {origid: 6}, op["origids"]
+link = next(l for l in op["links"] if {l["a"], l["b"]} == want)
+kinds = [e["kind"] for e in link["evidence"]]
+assert kinds == ["origid"], kinds
+assert link["evidence"][0]["strong"] is True
+PY
 kill -TERM $SPID
 wait $SPID
 

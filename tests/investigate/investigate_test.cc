@@ -114,6 +114,57 @@ TEST(Links, OneStrongOrTwoWeakKindsAndCommonAttributesLinkNobody) {
   EXPECT_EQ(FindLink(links, set, Mobile(1), Mobile(50000)), nullptr);
 }
 
+TEST(Links, ASharedOriginationIdIsStrongUnlessTheProviderGivesItToEveryone) {
+  Config cfg = LoadConfig("").value();
+  CallSet set(cfg);
+  Background(&set, 400);
+  // Every background caller's calls carry one origid: a provider that stamps a whole gateway.
+  for (int i = 0; i < 400; ++i) {
+    Call c = MakeCallAt(kDay + 7200 + i, Mobile(50000 + i), Mobile(100000 + i));
+    c.origid = "gateway-wide";
+    set.Add(c);
+  }
+  // Two spoofed caller IDs placed by one customer account, on different days, reaching
+  // different people, over routes nothing else links.
+  for (int k = 0; k < 4; ++k)
+    for (int who : {11, 12}) {
+      Call c = MakeCallAt(kDay + (who - 11) * 3 * 86400 + k * 600, Mobile(who),
+                          Mobile(500000 + 10 * who + k), false, 0, Ingress::kVoip);
+      c.origid = "de2b7e2c-8ad4-4bd3-9e7a-6c1f0b5d1a11";
+      set.Add(c);
+    }
+  Call other = MakeCallAt(kDay + 9000, Mobile(13), Mobile(600000), false, 0, Ingress::kVoip);
+  other.origid = "3f1d0c55-0000-4000-8000-000000000001";
+  set.Add(other);
+  for (int i : {11, 12, 13, 50000, 50001}) Risky(&set, Mobile(i));
+  LinkStats st;
+  auto links = BuildLinks(set, Candidates(set, cfg.investigate.ops), cfg.investigate.ops, &st);
+  const Link* l = FindLink(links, set, Mobile(11), Mobile(12));
+  ASSERT_NE(l, nullptr);
+  ASSERT_EQ(l->evidence.size(), 1u);
+  EXPECT_EQ(l->evidence[0].kind, LinkKind::kOrigid);
+  EXPECT_STREQ(LinkKindName(l->evidence[0].kind), "origid");
+  EXPECT_TRUE(l->evidence[0].strong);
+  EXPECT_EQ(set.attributes()[l->evidence[0].attr].value, "de2b7e2c-8ad4-4bd3-9e7a-6c1f0b5d1a11");
+  EXPECT_GT(l->evidence[0].weight, 0.8f);  // two callers of >= 1000: rare
+  EXPECT_EQ(st.by_kind[static_cast<int>(LinkKind::kOrigid)], 1u);
+  EXPECT_EQ(FindLink(links, set, Mobile(11), Mobile(13)), nullptr);
+  // The gateway-wide origid is used by every caller: weight ~0, links nobody.
+  EXPECT_EQ(FindLink(links, set, Mobile(50000), Mobile(50001)), nullptr);
+
+  // Grouped, the operation lists its origination ids.
+  auto res = FindOperations(set, cfg.investigate.ops);
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  ASSERT_EQ(res->operations.size(), 1u);
+  EXPECT_EQ(res->operations[0].origids.size(), 1u);
+  EXPECT_EQ(res->operations[0].origids.begin()->second, 8u);
+  std::string json = OperationJson(set, *res, res->operations[0], 10);
+  EXPECT_NE(json.find("\"origids\":{\"de2b7e2c-8ad4-4bd3-9e7a-6c1f0b5d1a11\":8}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"kind\":\"origid\""), std::string::npos) << json;
+}
+
 TEST(Operations, LeidenKeepsTwoDenseGroupsApartWhereComponentsWouldChainThem) {
   Config cfg = LoadConfig("").value();
   CallSet set(cfg);
