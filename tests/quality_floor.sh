@@ -30,6 +30,8 @@ for seed in 3 29; do
   check "share of scam calls flagged" "$(val flagged recall)" ">=" 0.78
   check "legitimate calls flagged" "$(val flagged false_positive_rate)" "<=" 0.05
   check "legitimate calls blocked" "$(val block false_positive_rate)" "<=" 0.0005
+  # A new scam number is blocked two calls after the behaviour detector's min_calls (8).
+  check "median time to detect (calls)" "$(val time_to_detect_calls median)" "<=" 10
   for cat in courier bank; do
     check "$cat calls blocked" "$(val "$cat" blocked)" "==" 0
   done

@@ -30,7 +30,7 @@ class BehaviourDetector : public Detector {
     bool enabled = true;
     std::array<Window, 3> windows = {Window{"short", 600, 40}, Window{"medium", 7200, 200},
                                      Window{"long", 86400, 800}};
-    double min_calls = 10;     // decayed long-window attempts before the detector speaks
+    double min_calls = 8;      // decayed long-window attempts before the detector speaks
     double short_call_s = 15;  // an answered call shorter than this is "short"
     double long_call_s = 600;  // an answered call at least this long is "long"
     int night_start_hour = 0;  // local night, [start, end)
