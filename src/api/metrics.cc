@@ -206,6 +206,9 @@ std::string Metrics::Prometheus() const {
   counter("callguard_operations_runs_total", "operation groupings run", ops_runs);
   gauge("callguard_operations", "operations in the latest grouping", ops_operations);
   gauge("callguard_operations_last_run_ms", "duration of the latest grouping", ops_last_ms);
+  gauge("callguard_investigation_numbers", "numbers in the live call set (calls of the window)",
+        ops_numbers);
+  gauge("callguard_victims_tracked", "people the victim grader follows", victims_tracked);
   sip_latency.Export("callguard_sip_added_latency",
                      "time from receiving an INVITE to sending its answer", &out);
   http_latency.Export("callguard_http_screen_latency",

@@ -97,8 +97,10 @@ struct Metrics {
   Counter origid_noted{0};   // verified origination ids of screened calls, kept for their records
   Counter origid_joined{0};  // call records that got their origid from the screened INVITE
   Counter ops_runs{0};
-  Counter ops_operations{0};  // gauge: operations in the latest grouping
-  Counter ops_last_ms{0};     // gauge: how long the latest grouping took
+  Counter ops_operations{0};   // gauge: operations in the latest grouping
+  Counter ops_last_ms{0};      // gauge: how long the latest grouping took
+  Counter ops_numbers{0};      // gauge: numbers in the live call set (the window's)
+  Counter victims_tracked{0};  // gauge: people the grader follows (after the last forgetting)
   LatencyHistogram sip_latency;
   LatencyHistogram http_latency;
 

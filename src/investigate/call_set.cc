@@ -138,6 +138,68 @@ void CallSet::Trim(int64_t cutoff_ms) {
   calls_.erase(calls_.begin(), it);
 }
 
+void CallSet::Compact() {
+  constexpr uint32_t kGone = UINT32_MAX;
+  std::vector<uint32_t> num_map(numbers_.size(), kGone), attr_map(attrs_.size(), kGone);
+  std::vector<NumberInfo> numbers;
+  std::vector<Attribute> attrs;
+  auto keep_number = [&](uint32_t id) {
+    if (num_map[id] == kGone) {
+      num_map[id] = static_cast<uint32_t>(numbers.size());
+      NumberInfo n = std::move(numbers_[id]);
+      n.calls_out = n.calls_in = 0;  // the label counts (evaluation only) are kept as they were
+      numbers.push_back(std::move(n));
+    }
+    return num_map[id];
+  };
+  for (CallRec& r : calls_) {
+    r.caller = keep_number(r.caller);
+    r.callee = keep_number(r.callee);
+    ++numbers[r.caller].calls_out;
+    ++numbers[r.callee].calls_in;
+    for (uint32_t& a : r.attr) {
+      if (a == kNoAttr) continue;
+      if (attr_map[a] == kGone) {
+        attr_map[a] = static_cast<uint32_t>(attrs.size());
+        attrs.push_back({attrs_[a].kind, std::move(attrs_[a].value), 0});
+      }
+      a = attr_map[a];
+    }
+  }
+  numbers_ = std::move(numbers);
+  attrs_ = std::move(attrs);
+  by_key_.clear();
+  by_text_.clear();
+  for (uint32_t i = 0; i < numbers_.size(); ++i) {
+    const NumberInfo& n = numbers_[i];
+    if (n.withheld) {
+      by_text_[""] = i;
+    } else {
+      by_key_[n.key] = i;
+      by_text_[n.text] = i;
+    }
+  }
+  attr_index_.clear();
+  for (uint32_t i = 0; i < attrs_.size(); ++i) {
+    std::string key;
+    key.push_back(static_cast<char>('0' + static_cast<int>(attrs_[i].kind)));
+    key.push_back('\x1f');
+    key += attrs_[i].value;
+    attr_index_.emplace(std::move(key), i);
+  }
+  attr_caller_.clear();
+  for (const CallRec& r : calls_)
+    for (uint32_t a : r.attr)
+      if (a != kNoAttr &&
+          attr_caller_.emplace((static_cast<uint64_t>(a) << 32) | r.caller, true).second)
+        ++attrs_[a].callers;
+  // clear() keeps a table's buckets: copies are sized for what is left.
+  decltype(attr_caller_)(attr_caller_).swap(attr_caller_);
+  decltype(by_key_)(by_key_).swap(by_key_);
+  decltype(by_text_)(by_text_).swap(by_text_);
+  decltype(attr_index_)(attr_index_).swap(attr_index_);
+}
+
 uint64_t CallSet::DistinctCallees() const {
   std::vector<bool> seen(numbers_.size());
   uint64_t n = 0;

@@ -70,8 +70,14 @@ class CallSet {
   size_t Add(const Call& c);
   // Records a verdict for a caller (live use).
   void NoteVerdict(uint32_t caller, float score, uint8_t action);
-  // Drops calls that started before `cutoff_ms` (live use; numbers and attributes stay interned).
+  // Drops calls that started before `cutoff_ms` (live use; numbers and attributes stay interned
+  // until Compact).
   void Trim(int64_t cutoff_ms);
+  // Forgets the numbers and attribute values no remaining call uses, renumbering the rest, and
+  // recounts per-number calls and per-attribute callers over the remaining calls (verdict scores
+  // and evaluation label counts are kept). Live use, after Trim: memory follows the window, not the
+  // server's life. Ids from before are invalid afterwards; look numbers up again with Find.
+  void Compact();
 
   uint32_t Intern(const Number& n);
   // The id of a number by its text, or UINT32_MAX.

@@ -147,6 +147,12 @@ bool TaskPlanner::Allow(const std::string& person, const std::string& op, const 
   return true;
 }
 
+void TaskPlanner::Expire(int64_t now_ms) {
+  const int64_t cutoff = now_ms - static_cast<int64_t>(cfg_.fatigue_s * 1000);
+  for (auto it = last_.begin(); it != last_.end();)
+    it = it->second <= cutoff ? last_.erase(it) : std::next(it);
+}
+
 Task TaskPlanner::Make(const Victim& v, const std::string& kind, int64_t now_ms,
                        double deadline_s) {
   Task t;

@@ -95,6 +95,8 @@ class TaskPlanner {
   // empty id).
   Task Escalation(const Task& call, int64_t now_ms, bool answered);
   uint64_t suppressed() const { return suppressed_; }
+  // Forgets fatigue records whose window has passed at `now_ms` (they no longer suppress).
+  void Expire(int64_t now_ms);
 
  private:
   bool Allow(const std::string& person, const std::string& op, const std::string& kind,

@@ -143,9 +143,12 @@ void LiveInvestigation::GradeLoop() {
       pending_.push_back({c, it.score});
     }
     if (c.caller.key) {
-      float& r = risk_[c.caller.key];
-      r = std::max(r, static_cast<float>(it.score));
+      Risk& r = risk_[c.caller.key];
+      r.score = std::max(r.score, static_cast<float>(it.score));
+      r.last_ms = std::max(r.last_ms, c.start_ms);
     }
+    if (forgot_ms_ == 0) forgot_ms_ = c.start_ms;
+    if (c.start_ms - forgot_ms_ >= 3600 * 1000) Forget(c.start_ms);
     std::shared_ptr<const std::unordered_map<uint64_t, std::string>> op_of;
     {
       std::lock_guard<std::mutex> lock(ops_mu_);
@@ -159,7 +162,7 @@ void LiveInvestigation::GradeLoop() {
         return true;
       }
       auto r = risk_.find(n.key);
-      return r != risk_.end() && r->second >= risky;
+      return r != risk_.end() && r->second.score >= risky;
     };
     std::string op_caller, op_callee;
     bool from = side(c.caller, &op_caller), to = side(c.callee, &op_callee);
@@ -178,9 +181,29 @@ void LiveInvestigation::GradeLoop() {
     ct.duration_s = c.duration_s;
     ct.ingress = from ? c.ingress : Ingress::kUnknown;
     ct.callback = !from;
-    if (const investigate::Victim* v = tracker_.Observe(ct))
-      for (const auto& t : planner_.Plan(*v, c.end_ms())) Emit(t, it.arrived_ms);
+    if (const investigate::Victim* v = tracker_.Observe(ct)) {
+      std::vector<investigate::Task> tasks;
+      {
+        std::lock_guard<std::mutex> lock(planner_mu_);
+        tasks = planner_.Plan(*v, c.end_ms());
+      }
+      for (const auto& t : tasks) Emit(t, it.arrived_ms);
+    }
+    metrics_->victims_tracked.store(tracker_.victims().size(), std::memory_order_relaxed);
   }
+}
+
+void LiveInvestigation::Forget(int64_t now_ms) {
+  forgot_ms_ = now_ms;
+  const int64_t cutoff = now_ms - static_cast<int64_t>(cfg_.investigate.ops.window_s * 1000);
+  for (auto it = risk_.begin(); it != risk_.end();)
+    it = it->second.last_ms < cutoff ? risk_.erase(it) : std::next(it);
+  tracker_.Expire(cutoff);
+  {
+    std::lock_guard<std::mutex> lock(planner_mu_);
+    planner_.Expire(now_ms);
+  }
+  metrics_->victims_tracked.store(tracker_.victims().size(), std::memory_order_relaxed);
 }
 
 void LiveInvestigation::Regroup() {
@@ -203,6 +226,8 @@ void LiveInvestigation::Regroup() {
     latest = std::max(latest, c.start_ms);
   }
   if (latest > 0) set->Trim(latest - static_cast<int64_t>(cfg_.investigate.ops.window_s * 1000));
+  set->Compact();  // numbers and attribute values only old calls used are forgotten
+  metrics_->ops_numbers.store(set->numbers().size(), std::memory_order_relaxed);
   auto res = investigate::FindOperations(*set, cfg_.investigate.ops);
   if (!res.ok()) {
     std::fprintf(stderr, "callguard: investigation: %s\n", res.status().ToString().c_str());
@@ -265,7 +290,11 @@ void LiveInvestigation::Escalate() {
       p = e + 1;
     }
     bool answered = r.outcome == "reached" || r.outcome == "prevented";
-    investigate::Task visit = planner_.Escalation(call, now, answered);
+    investigate::Task visit;
+    {
+      std::lock_guard<std::mutex> lock(planner_mu_);
+      visit = planner_.Escalation(call, now, answered);
+    }
     if (!visit.id.empty()) Emit(visit, 0);
     if (store_->MarkEscalated(r.id).ok())
       metrics_->victim_escalations.fetch_add(visit.id.empty() ? 0 : 1, std::memory_order_relaxed);

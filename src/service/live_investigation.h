@@ -98,8 +98,17 @@ class LiveInvestigation {
   std::shared_ptr<const std::unordered_map<uint64_t, std::string>> op_of_;
   std::vector<LiveOperation> ops_;
   std::unordered_map<std::string, std::vector<std::string>> members_;
-  // The grader's view of risk: highest score per caller key.
-  std::unordered_map<uint64_t, float> risk_;
+  // The grader's view of risk: highest score per caller key, and when it last called. The grader
+  // forgets callers, people and fatigue records idle longer than the window once an hour of
+  // stream time (Forget), so memory follows the window, not the server's life.
+  struct Risk {
+    float score = 0;
+    int64_t last_ms = 0;
+  };
+  std::unordered_map<uint64_t, Risk> risk_;
+  int64_t forgot_ms_ = 0;
+  void Forget(int64_t now_ms);
+  std::mutex planner_mu_;  // the planner is used by the grader and by escalation
   std::mutex regroup_mu_;
   std::condition_variable regroup_cv_;
   uint64_t regroup_requested_ = 0, regroup_done_ = 0;

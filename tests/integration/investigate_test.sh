@@ -141,6 +141,13 @@ curl -s "${A[@]}" -H 'Content-Type: application/json' -XPOST "$H/v1/operations/r
 curl -s "${A[@]}" "$H/v1/operations" >"$T/ops.json"
 check "operations are listed after a grouping" python3 -c "
 import json,sys; o=json.load(open('$T/ops.json'))['operations']; assert o and o[0]['members'] >= 2, o"
+# The live call set holds the window's numbers only; the grader forgot people idle for longer.
+curl -s -H "Authorization: Bearer $ADMIN" "$H/metrics" >"$T/m1.txt"
+nums=$(sed -n 's/^callguard_investigation_numbers //p' "$T/m1.txt")
+distinct=$(awk -F, 'NR == 1 || NR % 3 == 0' "$d/calls.csv" | awk -F, 'NR > 1 {print $3; print $4}' | sort -u | wc -l)
+check "live: the call set holds ${nums:-?} numbers (<= $distinct distinct in the records)" \
+  test -n "$nums" -a "${nums:-0}" -gt 0 -a "${nums:-0}" -le "$distinct"
+check "live: the grader reports the people it follows" grep -q '^callguard_victims_tracked [0-9]' "$T/m1.txt"
 # Two 500 s calls from a spoofed domestic number over an international route: the second makes
 # the callee 'high' (15+ minutes in 72 h) and must produce a voice-call task.
 now=$(date -u +%s)

@@ -165,6 +165,62 @@ TEST(Links, ASharedOriginationIdIsStrongUnlessTheProviderGivesItToEveryone) {
   EXPECT_NE(json.find("\"kind\":\"origid\""), std::string::npos) << json;
 }
 
+TEST(CallSet, CompactForgetsWhatOnlyTrimmedCallsUsedAndKeepsTheLinks) {
+  Config cfg = LoadConfig("").value();
+  CallSet set(cfg);
+  // Day 0: 300 one-off callers on their own devices; day 5: two numbers on one handset among
+  // 50 background callers.
+  for (int i = 0; i < 300; ++i) {
+    Call c = MakeCallAt(kDay + i, Mobile(70000 + i), Mobile(80000 + i));
+    c.imei = "old-device-" + std::to_string(i);
+    set.Add(c);
+  }
+  for (int k = 0; k < 3; ++k)
+    for (int who : {1, 2}) {
+      Call c =
+          MakeCallAt(kDay + 5 * 86400 + k * 60 + who, Mobile(who), Mobile(200000 + 10 * who + k));
+      c.imei = "356938035643809";
+      set.Add(c);
+    }
+  for (int i = 0; i < 50; ++i)
+    set.Add(MakeCallAt(kDay + 5 * 86400 + 600 + i, Mobile(90000 + i), Mobile(91000 + i)));
+  Risky(&set, Mobile(1));
+  Risky(&set, Mobile(2));
+  auto before = BuildLinks(set, Candidates(set, cfg.investigate.ops), cfg.investigate.ops, nullptr);
+  ASSERT_EQ(before.size(), 1u);
+  const float weight_before = before[0].weight;
+
+  set.Trim(kDay * 1000 + 4 * 86400000LL);
+  EXPECT_EQ(set.numbers().size(), 2u + 6 + 600 + 100);  // Trim keeps numbers interned
+  set.Compact();
+  EXPECT_EQ(set.calls().size(), 56u);
+  EXPECT_EQ(set.numbers().size(), 2u + 6 + 100);  // the day-0 callers and callees are gone
+  EXPECT_EQ(set.attributes().size(), 1u);         // so are their devices
+  EXPECT_EQ(set.attributes()[0].callers, 2u);
+  EXPECT_EQ(set.Find(Mobile(70000)), UINT32_MAX);
+  uint32_t a = set.Find(Mobile(1));
+  ASSERT_NE(a, UINT32_MAX);
+  EXPECT_EQ(set.numbers()[a].calls_out, 3u);
+  EXPECT_FLOAT_EQ(set.numbers()[a].max_score, 0.9f);  // verdicts are kept
+  for (const CallRec& r : set.calls()) {
+    ASSERT_LT(r.caller, set.numbers().size());
+    ASSERT_LT(r.callee, set.numbers().size());
+  }
+  // New calls intern as before; the same link comes out.
+  Call c = MakeCallAt(kDay + 5 * 86400 + 900, Mobile(1), Mobile(200099));
+  c.imei = "356938035643809";
+  set.Add(c);
+  EXPECT_EQ(set.attributes().size(), 1u);
+  LinkStats st;
+  auto after = BuildLinks(set, Candidates(set, cfg.investigate.ops), cfg.investigate.ops, &st);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(set.numbers()[after[0].a].text, Mobile(1));
+  EXPECT_EQ(set.numbers()[after[0].b].text, Mobile(2));
+  EXPECT_EQ(after[0].evidence[0].kind, LinkKind::kDevice);
+  // Rarer now (fewer callers, but the population floor holds): weight at least as high.
+  EXPECT_GE(after[0].weight, weight_before - 1e-6f);
+}
+
 TEST(Operations, LeidenKeepsTwoDenseGroupsApartWhereComponentsWouldChainThem) {
   Config cfg = LoadConfig("").value();
   CallSet set(cfg);
@@ -320,7 +376,9 @@ TEST(Tasks, FatigueDeadlinesFamilyAlertAndEscalation) {
   EXPECT_EQ(tasks[0].deadline_ms - tasks[0].created_ms, 600000);
   EXPECT_EQ(tasks[1].kind, "family_alert");
   EXPECT_NE(tasks[0].id, tasks[1].id);
-  // The same person and operation within 24 h: nothing more; after 24 h: again.
+  // The same person and operation within 24 h: nothing more (forgetting old fatigue records
+  // keeps the live ones); after 24 h: again.
+  p.Expire(kDay * 1000 + 3600000);
   EXPECT_TRUE(p.Plan(v, kDay * 1000 + 3600000).empty());
   EXPECT_EQ(p.suppressed(), 2u);
   EXPECT_EQ(p.Plan(v, kDay * 1000 + 25 * 3600000LL).size(), 2u);
