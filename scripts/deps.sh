@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   libphonenumber-dev libyaml-cpp-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang-format libjs-chart.js
-  libcpp-httplib-dev libssl-dev libpq-dev libigraph-dev
+  libcpp-httplib-dev libssl-dev libpq-dev libigraph-dev libabsl-dev
   # the dashboard's front-end packages (npm) and its browser tests; the store's PostgreSQL tests
   chromium postgresql
   # benchmarks: HTTP load generator

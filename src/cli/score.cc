@@ -361,6 +361,10 @@ int RunScore(int argc, char** argv) {
                  st.profiles ? static_cast<double>(st.profile_bytes) / st.profiles : 0.0,
                  st.pair_filter_bytes / 1048576.0, Human(st.pairs_inserted).c_str(),
                  st.pair_filter_fpr);
+    if (st.threshold_counters)
+      std::fprintf(stderr, "thresholds      %s counters, %.1f bytes each\n",
+                   Human(st.threshold_counters).c_str(),
+                   static_cast<double>(st.threshold_bytes) / st.threshold_counters);
     std::fprintf(stderr, "throughput      %s calls/s (%.2f s)\n",
                  Human(scored / std::max(secs, 1e-9)).c_str(), secs);
     for (const auto& m : outcome.messages) std::fprintf(stderr, "warning: %s\n", m.c_str());
@@ -388,7 +392,9 @@ int RunScore(int argc, char** argv) {
     j += "},\"state\":{\"numbers\":" + std::to_string(st.profiles) +
          ",\"profile_bytes\":" + std::to_string(st.profile_bytes) +
          ",\"pair_filter_bytes\":" + std::to_string(st.pair_filter_bytes) +
-         ",\"pairs\":" + std::to_string(st.pairs_inserted) + "}";
+         ",\"pairs\":" + std::to_string(st.pairs_inserted) +
+         ",\"threshold_counters\":" + std::to_string(st.threshold_counters) +
+         ",\"threshold_bytes\":" + std::to_string(st.threshold_bytes) + "}";
     j += ",\"out_of_order\":" + std::to_string(outcome.out_of_order) +
          ",\"seconds\":" + std::to_string(secs) + "}\n";
     FILE* f = std::fopen(args.Get("summary-json").c_str(), "w");

@@ -5,6 +5,7 @@
 #include "detectors/behaviour/behaviour.h"
 #include "detectors/builtin.h"
 #include "detectors/identity/identity.h"
+#include "detectors/thresholds/thresholds.h"
 #include "engine/snapshot.h"
 
 namespace callguard {
@@ -98,6 +99,10 @@ StateStats Engine::state_stats() const {
   s.pairs_inserted = state_->pairs.inserted();
   s.pair_filter_fpr = state_->pairs.EstimatedFpr();
   s.active_calls = state_->active.size();
+  if (auto* t = dynamic_cast<const ThresholdsDetector*>(FindDetector("thresholds"))) {
+    s.threshold_counters = t->tracked();
+    s.threshold_bytes = t->memory_bytes();
+  }
   return s;
 }
 

@@ -44,6 +44,8 @@ struct StateStats {
   uint64_t pairs_inserted = 0;
   double pair_filter_fpr = 0;  // estimated false-positive rate at its current fill
   uint64_t active_calls = 0;
+  uint64_t threshold_counters = 0;  // (caller, rule) counters of the thresholds detector
+  uint64_t threshold_bytes = 0;     // their memory
 };
 
 struct EngineStats {

@@ -1,6 +1,7 @@
 #include "detectors/thresholds/thresholds.h"
 
 #include "detector_test_util.h"
+#include "engine/snapshot.h"
 
 namespace callguard {
 namespace {
@@ -88,6 +89,67 @@ TEST(Thresholds, ResetForgetsOneNumber) {
   EXPECT_EQ(t->tracked(), 1u);
   EXPECT_TRUE(Codes(*e, MakeCallAt(kT0 + 10, "+8613800138000", "+442070000001")).empty());
   EXPECT_FALSE(Codes(*e, MakeCallAt(kT0 + 10, "+8613800138001", "+442070000001")).empty());
+}
+
+TEST(Thresholds, CountersSurviveASnapshotInBothLayouts) {
+  const std::string rule = Rule("total_calls_warning: 3");
+  auto e = EngineFor(rule);
+  auto* t = dynamic_cast<ThresholdsDetector*>(e->FindDetector("thresholds"));
+  EXPECT_TRUE(Codes(*e, MakeCallAt(kT0, "+8613800138000", "+442070000001")).empty());
+  EXPECT_TRUE(Codes(*e, MakeCallAt(kT0 + 10, "+8613800138000", "+442070000002")).empty());
+  EXPECT_GT(t->memory_bytes(), 0u);
+  TempDir d;
+  {
+    auto w = SnapshotWriter::Create(d.path() + "/new.snap");
+    ASSERT_TRUE(w.ok());
+    t->Save(**w);
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  {
+    // The first layout (section THRS, 56 bytes of counters per (caller, rule)), as snapshots
+    // written before the counters were compacted hold it: two calls today, the last at kT0+10.
+    auto w = SnapshotWriter::Create(d.path() + "/old.snap");
+    ASSERT_TRUE(w.ok());
+    struct {
+      int64_t minute, second, day;
+      uint64_t last_dial;
+      uint32_t cpm, cps, total, seq;
+      double long_call_s;
+    } old{(kT0 + 10) / 60, kT0 + 10, (kT0 + 10 + 8 * 3600) / 86400, 0, 1, 1, 2, 1, 0};
+    (*w)->BeginSection("THRS");
+    (*w)->Put<uint64_t>(1);
+    (*w)->Put<uint64_t>(PackE164("8613800138000"));
+    (*w)->Put<uint32_t>(0);
+    (*w)->Put(old);
+    (*w)->Put<uint64_t>(0);
+    (*w)->EndSection();
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  for (const char* name : {"new.snap", "old.snap"}) {
+    SCOPED_TRACE(name);
+    auto e2 = EngineFor(rule);
+    auto* t2 = dynamic_cast<ThresholdsDetector*>(e2->FindDetector("thresholds"));
+    auto r = SnapshotReader::Open(d.path() + "/" + name);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(t2->Load(**r).ok());
+    EXPECT_EQ(t2->tracked(), 1u);
+    // The third call of the day warns: the two before were restored.
+    EXPECT_EQ(Codes(*e2, MakeCallAt(kT0 + 20, "+8613800138000", "+442070000003")),
+              (std::set<std::string>{"thr_total_calls_warning"}));
+  }
+}
+
+TEST(Thresholds, AtMost256RulesPerProfile) {
+  std::string rules;
+  for (int i = 0; i < 257; ++i)
+    rules += (i ? ", " : "") + std::string("{ruleid: ") + std::to_string(i + 1) + ", prefix: \"" +
+             std::to_string(100 + i) + "\", cpm_warning: 5}";
+  auto cfg = ParseConfig("version: 1\ndetectors: {thresholds: {rules: [" + rules + "]}}\n", ".");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  auto e = Engine::Create(cfg.value(), nullptr);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("257 rules; at most 256"), std::string::npos)
+      << e.status().message();
 }
 
 TEST(Thresholds, OpenSipsStyleRuleFile) {

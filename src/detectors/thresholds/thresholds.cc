@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/hash.h"
 #include "core/time.h"
 #include "engine/engine.h"
 #include "engine/snapshot.h"
@@ -159,8 +160,18 @@ Status ThresholdsDetector::LoadRules() {
   std::stable_sort(mine.begin(), mine.end(), [](const ThresholdRule& a, const ThresholdRule& b) {
     return a.prefix.size() > b.prefix.size();
   });
+  if (mine.size() > kMaxRules)
+    return Status::InvalidArgument("thresholds: profile " + std::to_string(opt_.profile_id) +
+                                   " has " + std::to_string(mine.size()) + " rules; at most " +
+                                   std::to_string(kMaxRules) + " are supported");
   rules_ = std::move(mine);
   return Status::Ok();
+}
+
+size_t ThresholdsDetector::memory_bytes() const {
+  // A Swiss table slot holds the pair; each slot also has one control byte (plus a group's
+  // worth of cloned control bytes at the end).
+  return stats_.capacity() * (sizeof(std::pair<const uint64_t, Stats>) + 1) + 16;
 }
 
 Status ThresholdsDetector::Reload() {
@@ -179,12 +190,19 @@ int ThresholdsDetector::MatchRule(const Call& call) const {
   if (rules_.empty() || call.caller.key == 0) return -1;
   std::string_view dialled =
       call.callee.e164.empty() ? std::string_view(call.callee.text) : call.callee.digits();
-  LocalTime lt = ToLocal(call.start_s(), opt_.utc_offset_min);
-  int minute = lt.hour * 60 + lt.minute;
+  // The local time is worked out only for a rule with a time window (most apply always).
+  int minute = -1, weekday = 0;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const ThresholdRule& r = rules_[i];
     if (dialled.substr(0, r.prefix.size()) != r.prefix) continue;
-    if (!r.window.Contains(minute, lt.weekday)) continue;
+    if (!r.window.Always()) {
+      if (minute < 0) {
+        LocalTime lt = ToLocal(call.start_s(), opt_.utc_offset_min);
+        minute = lt.hour * 60 + lt.minute;
+        weekday = lt.weekday;
+      }
+      if (!r.window.Contains(minute, weekday)) continue;
+    }
     return static_cast<int>(i);
   }
   return -1;
@@ -193,16 +211,22 @@ int ThresholdsDetector::MatchRule(const Call& call) const {
 ThresholdsDetector::Values ThresholdsDetector::Project(const Stats* s, const Call& call,
                                                        uint32_t concurrent) const {
   const int64_t now_s = call.start_s();
-  const int64_t minute = now_s / 60;
-  const int64_t day = (now_s + opt_.utc_offset_min * 60) / 86400;
+  const int64_t off_s = opt_.utc_offset_min * 60;
+  const bool seen = s && s->last_s != INT64_MIN;
+  const bool same_day = seen && (s->last_s + off_s) / 86400 == (now_s + off_s) / 86400;
   Values v{};
-  v.v[kCpm] = (s && s->minute == minute ? s->cpm : 0) + 1;
-  v.v[kCps] = (s && s->second == now_s ? s->cps : 0) + 1;
-  v.v[kTotalCalls] = (s && s->day == day ? s->total : 0) + 1;
-  v.v[kSequentialCalls] = (s && s->last_dial == call.callee.key ? s->seq : 0) + 1;
+  v.v[kCpm] = (seen && s->last_s / 60 == now_s / 60 ? s->cpm : 0u) + 1;
+  v.v[kCps] = (seen && s->last_s == now_s ? s->cps : 0u) + 1;
+  v.v[kTotalCalls] = (same_day ? s->total : 0u) + 1;
+  v.v[kSequentialCalls] = (seen && s->last_dial == DialHash(call.callee.key) ? s->seq : 0u) + 1;
   v.v[kConcurrentCalls] = concurrent + 1;
-  v.v[kCallDuration] = s && s->day == day ? static_cast<uint32_t>(s->long_call_s) : 0;
+  v.v[kCallDuration] = same_day ? s->long_call_s : 0;
   return v;
+}
+
+void ThresholdsDetector::Prefetch(const Call& call) const {
+  int ri = MatchRule(call);
+  if (ri >= 0) stats_.prefetch(StatKey(call.caller.key, ri));
 }
 
 void ThresholdsDetector::assess(const Call& call, Evidence& out) const {
@@ -210,9 +234,9 @@ void ThresholdsDetector::assess(const Call& call, Evidence& out) const {
   if (ri < 0) return;
   const ThresholdRule& r = rules_[ri];
   active_.Advance(call.start_ms);
-  StatKey k{call.caller.key, static_cast<uint32_t>(ri)};
+  const uint64_t k = StatKey(call.caller.key, ri);
   auto it = stats_.find(k);
-  uint32_t concurrent = active_.Count(StatKeyHash()(k));
+  uint32_t concurrent = active_.Count(Mix64(k));
   Values v = Project(it == stats_.end() ? nullptr : &it->second, call, concurrent);
   for (int p = 0; p < kParamCount; ++p) {
     int level = -1;
@@ -233,35 +257,28 @@ void ThresholdsDetector::observe(const Call& call) {
   active_.Advance(call.start_ms);
   int ri = MatchRule(call);
   if (ri < 0) return;
-  StatKey k{call.caller.key, static_cast<uint32_t>(ri)};
+  const uint64_t k = StatKey(call.caller.key, ri);
   Stats& s = stats_[k];
-  const uint64_t hk = StatKeyHash()(k);
+  const uint64_t hk = Mix64(k);
   Values v = Project(&s, call, active_.Count(hk));
-  const int64_t now_s = call.start_s();
-  const int64_t day = (now_s + opt_.utc_offset_min * 60) / 86400;
-  if (s.day != day) s.long_call_s = 0;
-  s.minute = now_s / 60;
-  s.second = now_s;
-  s.day = day;
-  s.cpm = v.v[kCpm];
-  s.cps = v.v[kCps];
+  auto sat16 = [](uint32_t x) { return static_cast<uint16_t>(std::min<uint32_t>(x, 65535)); };
+  s.long_call_s = v.v[kCallDuration];  // 0 on a new day
+  s.last_s = call.start_s();
+  s.cpm = sat16(v.v[kCpm]);
+  s.cps = sat16(v.v[kCps]);
   s.total = v.v[kTotalCalls];
-  s.seq = v.v[kSequentialCalls];
-  s.last_dial = call.callee.key;
-  if (call.answered) s.long_call_s = std::max(s.long_call_s, call.duration_s);
+  s.seq = sat16(v.v[kSequentialCalls]);
+  s.last_dial = DialHash(call.callee.key);
+  if (call.answered && call.duration_s > s.long_call_s)
+    s.long_call_s = static_cast<uint32_t>(std::min(call.duration_s, 4e9));
   active_.Add(hk, call.end_ms());
 }
 
 size_t ThresholdsDetector::ResetNumber(uint64_t key) {
   size_t n = 0;
-  for (auto it = stats_.begin(); it != stats_.end();) {
-    if (it->first.user == key) {
-      it = stats_.erase(it);
-      ++n;
-    } else {
-      ++it;
-    }
-  }
+  const uint64_t user = StatKey(key, 0);
+  for (size_t r = 0; r < rules_.size(); ++r)
+    n += stats_.erase(user | (static_cast<uint64_t>(r) << 56));
   return n;
 }
 
@@ -271,11 +288,11 @@ void ThresholdsDetector::ResetAll() {
 }
 
 void ThresholdsDetector::Save(SnapshotWriter& out) const {
-  out.BeginSection("THRS");
+  // "THR2": the compact counters (THRS, the first layout, is still read).
+  out.BeginSection("THR2");
   out.Put<uint64_t>(stats_.size());
   for (const auto& [k, s] : stats_) {
-    out.Put(k.user);
-    out.Put(k.rule);
+    out.Put(k);
     out.Put(s);
   }
   auto entries = active_.Entries();
@@ -288,24 +305,54 @@ void ThresholdsDetector::Save(SnapshotWriter& out) const {
 }
 
 Status ThresholdsDetector::Load(SnapshotReader& in) {
-  CG_RETURN_IF_ERROR(in.Section("THRS"));
   stats_.clear();
   active_.Clear();
   uint64_t n;
-  if (!in.Get(&n)) return in.Corrupt("THRS");
-  for (uint64_t i = 0; i < n; ++i) {
-    StatKey k;
-    Stats s;
-    if (!in.Get(&k.user) || !in.Get(&k.rule) || !in.Get(&s)) return in.Corrupt("THRS");
-    if (k.rule < rules_.size()) stats_[k] = s;
+  bool v1 = false;
+  if (!in.Section("THR2").ok()) {
+    CG_RETURN_IF_ERROR(in.Section("THRS"));
+    v1 = true;
   }
-  if (!in.Get(&n)) return in.Corrupt("THRS");
+  const char* tag = v1 ? "THRS" : "THR2";
+  if (!in.Get(&n)) return in.Corrupt(tag);
+  stats_.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t k;
+    Stats s;
+    if (v1) {
+      // The first layout: (user, rule) and 56 bytes of wider counters.
+      struct {
+        int64_t minute, second, day;
+        uint64_t last_dial;
+        uint32_t cpm, cps, total, seq;
+        double long_call_s;
+      } old;
+      uint64_t user;
+      uint32_t rule;
+      if (!in.Get(&user) || !in.Get(&rule) || !in.Get(&old)) return in.Corrupt(tag);
+      if (rule >= rules_.size()) continue;
+      k = StatKey(user, rule);
+      s.last_s = old.second < 0 ? INT64_MIN : old.second;
+      s.last_dial = DialHash(old.last_dial);
+      s.total = old.total;
+      s.long_call_s = static_cast<uint32_t>(std::min(old.long_call_s, 4e9));
+      s.cpm = static_cast<uint16_t>(std::min<uint32_t>(old.cpm, 65535));
+      s.cps = static_cast<uint16_t>(std::min<uint32_t>(old.cps, 65535));
+      s.seq = static_cast<uint16_t>(std::min<uint32_t>(old.seq, 65535));
+    } else {
+      if (!in.Get(&k) || !in.Get(&s)) return in.Corrupt(tag);
+      if ((k >> 56) >= rules_.size()) continue;
+    }
+    stats_[k] = s;
+  }
+  if (!in.Get(&n)) return in.Corrupt(tag);
   if (state_.now_ms != INT64_MIN) active_.Advance(state_.now_ms);
   for (uint64_t i = 0; i < n; ++i) {
     int64_t end_s;
     uint64_t key;
-    if (!in.Get(&end_s) || !in.Get(&key)) return in.Corrupt("THRS");
-    active_.Add(key, end_s * 1000);
+    if (!in.Get(&end_s) || !in.Get(&key)) return in.Corrupt(tag);
+    // Calls in progress in a first-layout snapshot were keyed by another hash: not carried.
+    if (!v1) active_.Add(key, end_s * 1000);
   }
   return Status::Ok();
 }

@@ -18,6 +18,8 @@ class TimeWindow {
                                   std::string_view days);
   // `minute_of_day` 0..1439, `weekday` 0 = Sunday.
   bool Contains(int minute_of_day, int weekday) const;
+  // Every minute of every day (the rule applies at any time).
+  bool Always() const { return start_ == 0 && end_ == 1439 && days_.all(); }
 
  private:
   int start_ = 0;
