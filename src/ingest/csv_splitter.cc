@@ -106,4 +106,14 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"') o.push_back('"');
+    o.push_back(c);
+  }
+  return o + "\"";
+}
+
 }  // namespace callguard

@@ -26,6 +26,10 @@ class CsvSplitter {
   size_t unescaped_used_ = 0;
 };
 
+// One field as RFC 4180 CSV: as is, or quoted (inner quotes doubled) when it holds a comma, a
+// quote or a line break. What CsvSplitter reads back unchanged.
+std::string CsvField(std::string_view s);
+
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

@@ -15,6 +15,7 @@
 #include "core/subscribers.h"
 #include "core/time.h"
 #include "ingest/cdr_reader.h"
+#include "ingest/csv_splitter.h"
 #include "investigate/call_set.h"
 #include "investigate/victims_run.h"
 
@@ -43,15 +44,7 @@ std::string Esc(const std::string& s) {
   return o;
 }
 
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"') o.push_back('"');
-    o.push_back(c);
-  }
-  return o + "\"";
-}
+std::string Csv(const std::string& s) { return CsvField(s); }
 
 std::string IpText(const IpAddress& ip) {
   if (!ip.present) return "";

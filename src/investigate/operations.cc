@@ -13,6 +13,7 @@
 
 #include "core/hash.h"
 #include "core/time.h"
+#include "ingest/csv_splitter.h"
 
 namespace callguard::investigate {
 
@@ -327,8 +328,8 @@ Status WriteOperations(const CallSet& set, const OpsResult& r, const std::string
   std::fputs("number,operation,confidence,role\n", f);
   for (const Operation& op : r.operations)
     for (const Member& m : op.members)
-      std::fprintf(f, "%s,%s,%.3f,%s\n", nums[m.number].text.c_str(), op.id.c_str(), m.confidence,
-                   m.role.c_str());
+      std::fprintf(f, "%s,%s,%.3f,%s\n", CsvField(nums[m.number].text).c_str(), op.id.c_str(),
+                   m.confidence, m.role.c_str());
   if (std::fclose(f) != 0) return Status::IoError(dir + "/membership.csv: write failed");
   CG_RETURN_IF_ERROR(open("operations.jsonl", &f));
   for (const Operation& op : r.operations) {
@@ -348,8 +349,9 @@ Status WriteOperations(const CallSet& set, const OpsResult& r, const std::string
       ev += buf;
     }
     int32_t oa = r.op_of[l.a], ob = r.op_of[l.b];
-    std::fprintf(f, "%s,%s,%.3f,%s,%s,%s\n", nums[l.a].text.c_str(), nums[l.b].text.c_str(),
-                 l.weight, ev.c_str(), oa >= 0 ? r.operations[oa].id.c_str() : "",
+    std::fprintf(f, "%s,%s,%.3f,%s,%s,%s\n", CsvField(nums[l.a].text).c_str(),
+                 CsvField(nums[l.b].text).c_str(), l.weight, ev.c_str(),
+                 oa >= 0 ? r.operations[oa].id.c_str() : "",
                  ob >= 0 ? r.operations[ob].id.c_str() : "");
   }
   if (std::fclose(f) != 0) return Status::IoError(dir + "/edges.csv: write failed");

@@ -7,6 +7,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "ingest/csv_splitter.h"
+
 namespace callguard::investigate {
 
 Result<Truth> LoadTruth(const std::string& path) {
@@ -34,15 +36,18 @@ Result<Truth> LoadTruth(const std::string& path) {
 Status ReadTwoColumns(const std::string& path, std::map<std::string, std::string>* out) {
   std::ifstream in(path);
   if (!in) return Status::IoError(path + ": cannot open");
-  std::string line;
+  std::string line, error;
+  CsvSplitter split;
   uint64_t n = 0;
   while (std::getline(in, line)) {
     if (n++ == 0) continue;  // header
-    size_t a = line.find(',');
-    if (a == std::string::npos)
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!split.Split(line, &error))
+      return Status::ParseError(path + ":" + std::to_string(n) + ": " + error);
+    const auto& f = split.fields();
+    if (f.size() < 2)
       return Status::ParseError(path + ":" + std::to_string(n) + ": expected at least two columns");
-    size_t b = line.find(',', a + 1);
-    (*out)[line.substr(0, a)] = line.substr(a + 1, b == std::string::npos ? b : b - a - 1);
+    (*out)[std::string(f[0])] = std::string(f[1]);
   }
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "core/time.h"
+#include "ingest/csv_splitter.h"
 #include "investigate/signing.h"
 
 namespace callguard::investigate {
@@ -71,16 +72,17 @@ Result<std::string> ExportStix(const StixExport& in, StixExportSummary* sum) {
   {
     std::ifstream f(in.ops_dir + "/membership.csv");
     if (!f) return Status::IoError(in.ops_dir + "/membership.csv: cannot open");
-    std::string line;
+    std::string line, error;
+    CsvSplitter split;
     std::getline(f, line);
     for (uint64_t n = 2; std::getline(f, line); ++n) {
-      size_t a = line.find(','), b = a == std::string::npos ? a : line.find(',', a + 1);
-      size_t c = b == std::string::npos ? b : line.find(',', b + 1);
-      if (c == std::string::npos)
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!split.Split(line, &error) || split.fields().size() < 4)
         return Status::ParseError(in.ops_dir + "/membership.csv:" + std::to_string(n) +
                                   ": expected number,operation,confidence,role");
-      members[line.substr(a + 1, b - a - 1)].push_back(
-          {line.substr(0, a), std::strtod(line.substr(b + 1, c - b - 1).c_str(), nullptr)});
+      const auto& c = split.fields();
+      members[std::string(c[1])].push_back(
+          {std::string(c[0]), std::strtod(std::string(c[2]).c_str(), nullptr)});
     }
   }
   const std::string producer = "identity--" + UuidV5(kOwnNamespace, "identity/" + in.identity);

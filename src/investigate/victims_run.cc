@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "ingest/csv_splitter.h"
+
 namespace callguard::investigate {
 
 VictimsResult GradeVictims(const CallSet& set, const std::vector<std::string>& op_of,
@@ -73,9 +75,9 @@ Status WriteVictims(const VictimsResult& r, const std::string& dir) {
   for (const Victim& v : r.victims) {
     std::string reasons;
     for (const auto& x : v.reasons) reasons += (reasons.empty() ? "" : ";") + x;
-    std::fprintf(f, "%s,%s,%s,%s,%.0f,%.0f,%.0f,%zu,%u,%s,%d,%lld\n", v.number.c_str(),
-                 v.grade.c_str(), reasons.c_str(), v.main_operation.c_str(), v.connected_s,
-                 v.connected_72h_s, v.longest_s, v.scam_numbers.size(), v.callbacks,
+    std::fprintf(f, "%s,%s,%s,%s,%.0f,%.0f,%.0f,%zu,%u,%s,%d,%lld\n", CsvField(v.number).c_str(),
+                 v.grade.c_str(), reasons.c_str(), CsvField(v.main_operation).c_str(),
+                 v.connected_s, v.connected_72h_s, v.longest_s, v.scam_numbers.size(), v.callbacks,
                  AgeBandName(v.age), v.vulnerable ? 1 : 0, static_cast<long long>(v.graded_ms));
   }
   if (std::fclose(f) != 0) return Status::IoError(dir + "/victims.csv: write failed");

@@ -39,6 +39,17 @@ TEST(CsvSplitter, ManyEscapedFieldsStayValid) {
   for (int i = 0; i < 40; ++i) EXPECT_EQ(f[i], "v\"" + std::to_string(i));
 }
 
+TEST(CsvSplitter, WrittenFieldsReadBackUnchanged) {
+  EXPECT_EQ(CsvField("+8613800138000"), "+8613800138000");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  const std::vector<std::string> fields = {"plain", "a,b", "say \"hi\"", "two\nlines", "", "\r"};
+  std::string rec;
+  for (size_t i = 0; i < fields.size(); ++i) rec += (i ? "," : "") + CsvField(fields[i]);
+  bool ok = false;
+  EXPECT_EQ(Split(rec, &ok), fields);
+  EXPECT_TRUE(ok);
+}
+
 TEST(CsvSplitter, MalformedQuoting) {
   bool ok;
   Split("\"abc\"x,1", &ok);

@@ -272,6 +272,14 @@ TEST(Operations, LeidenKeepsTwoDenseGroupsApartWhereComponentsWouldChainThem) {
   std::map<std::string, std::string> m;
   ASSERT_TRUE(ReadTwoColumns(dir.File("membership.csv"), &m).ok());
   EXPECT_EQ(m.size(), 20u);
+  // A number kept as raw text (it did not parse) may hold a comma or a quote: quoted, read back.
+  {
+    std::ofstream out(dir.File("quoted.csv"));
+    out << "number,operation,confidence,role\r\n\"12,34 \"\"x\"\"\",op-1,0.5,member\r\n";
+  }
+  m.clear();
+  ASSERT_TRUE(ReadTwoColumns(dir.File("quoted.csv"), &m).ok());
+  EXPECT_EQ(m, (std::map<std::string, std::string>{{"12,34 \"x\"", "op-1"}}));
 }
 
 TEST(OpsEval, BCubedAdjustedRandAndContaminationByHand) {
