@@ -74,13 +74,18 @@ uint32_t CallSet::Find(const std::string& text) const {
   return it == by_text_.end() ? UINT32_MAX : it->second;
 }
 
-uint32_t CallSet::InternAttr(AttrKind k, const std::string& v, uint32_t caller) {
+std::string CallSet::AttrIndexKey(AttrKind k, const std::string& v) {
   std::string key;
   key.reserve(v.size() + 2);
   key.push_back(static_cast<char>('0' + static_cast<int>(k)));
   key.push_back('\x1f');
   key += v;
-  auto [it, fresh] = attr_index_.try_emplace(key, static_cast<uint32_t>(attrs_.size()));
+  return key;
+}
+
+uint32_t CallSet::InternAttr(AttrKind k, const std::string& v, uint32_t caller) {
+  auto [it, fresh] =
+      attr_index_.try_emplace(AttrIndexKey(k, v), static_cast<uint32_t>(attrs_.size()));
   if (fresh) attrs_.push_back({k, v, 0});
   uint32_t id = it->second;
   if (attr_caller_.emplace((static_cast<uint64_t>(id) << 32) | caller, true).second)
@@ -140,6 +145,16 @@ void CallSet::Trim(int64_t cutoff_ms) {
 
 void CallSet::Compact() {
   constexpr uint32_t kGone = UINT32_MAX;
+  // Worth rebuilding the indexes only once a quarter of the interned numbers is unused.
+  {
+    std::vector<bool> used(numbers_.size());
+    size_t n = 0;
+    for (const CallRec& r : calls_) {
+      if (!used[r.caller]) used[r.caller] = true, ++n;
+      if (!used[r.callee]) used[r.callee] = true, ++n;
+    }
+    if (n * 4 > numbers_.size() * 3) return;
+  }
   std::vector<uint32_t> num_map(numbers_.size(), kGone), attr_map(attrs_.size(), kGone);
   std::vector<NumberInfo> numbers;
   std::vector<Attribute> attrs;
@@ -168,8 +183,9 @@ void CallSet::Compact() {
   }
   numbers_ = std::move(numbers);
   attrs_ = std::move(attrs);
-  by_key_.clear();
-  by_text_.clear();
+  // Fresh indexes (a cleared table would keep its old buckets).
+  by_key_ = {};
+  by_text_ = {};
   for (uint32_t i = 0; i < numbers_.size(); ++i) {
     const NumberInfo& n = numbers_[i];
     if (n.withheld) {
@@ -179,25 +195,15 @@ void CallSet::Compact() {
       by_text_[n.text] = i;
     }
   }
-  attr_index_.clear();
-  for (uint32_t i = 0; i < attrs_.size(); ++i) {
-    std::string key;
-    key.push_back(static_cast<char>('0' + static_cast<int>(attrs_[i].kind)));
-    key.push_back('\x1f');
-    key += attrs_[i].value;
-    attr_index_.emplace(std::move(key), i);
-  }
-  attr_caller_.clear();
+  attr_index_ = {};
+  for (uint32_t i = 0; i < attrs_.size(); ++i)
+    attr_index_.emplace(AttrIndexKey(attrs_[i].kind, attrs_[i].value), i);
+  attr_caller_ = {};
   for (const CallRec& r : calls_)
     for (uint32_t a : r.attr)
       if (a != kNoAttr &&
           attr_caller_.emplace((static_cast<uint64_t>(a) << 32) | r.caller, true).second)
         ++attrs_[a].callers;
-  // clear() keeps a table's buckets: copies are sized for what is left.
-  decltype(attr_caller_)(attr_caller_).swap(attr_caller_);
-  decltype(by_key_)(by_key_).swap(by_key_);
-  decltype(by_text_)(by_text_).swap(by_text_);
-  decltype(attr_index_)(attr_index_).swap(attr_index_);
 }
 
 uint64_t CallSet::DistinctCallees() const {

@@ -73,7 +73,8 @@ class CallSet {
   // Drops calls that started before `cutoff_ms` (live use; numbers and attributes stay interned
   // until Compact).
   void Trim(int64_t cutoff_ms);
-  // Forgets the numbers and attribute values no remaining call uses, renumbering the rest, and
+  // Once a quarter or more of the interned numbers is used by no remaining call: forgets them and
+  // the attribute values no remaining call uses, renumbering the rest, and
   // recounts per-number calls and per-attribute callers over the remaining calls (verdict scores
   // and evaluation label counts are kept). Live use, after Trim: memory follows the window, not the
   // server's life. Ids from before are invalid afterwards; look numbers up again with Find.
@@ -96,6 +97,7 @@ class CallSet {
 
  private:
   uint32_t InternAttr(AttrKind k, const std::string& v, uint32_t caller);
+  static std::string AttrIndexKey(AttrKind k, const std::string& v);  // "<kind>\x1f<value>"
 
   Config cfg_;
   std::unique_ptr<Normaliser> norm_;

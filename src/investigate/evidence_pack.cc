@@ -44,8 +44,6 @@ std::string Esc(const std::string& s) {
   return o;
 }
 
-std::string Csv(const std::string& s) { return CsvField(s); }
-
 std::string IpText(const IpAddress& ip) {
   if (!ip.present) return "";
   char buf[64];
@@ -189,12 +187,12 @@ Result<PackSummary> WriteEvidencePack(const Config& cfg, const PackInputs& in,
       char buf[64];
       std::snprintf(buf, sizeof buf, ",%d,%g,%g,", call.answered ? 1 : 0, call.duration_s,
                     call.ring_s < 0 ? 0 : call.ring_s);
-      calls += Csv(call.call_id) + "," + FormatRfc3339(call.start_ms) + "," +
-               Csv(from ? call.caller.text : pseudo(call.caller.text)) + "," +
-               Csv(to ? call.callee.text : pseudo(call.callee.text)) + buf +
-               std::string(ToString(call.ingress)) + "," + Csv(call.trunk) + "," +
-               call.origin_country + "," + IpText(call.origin_ip) + "," + Csv(call.imei) + "," +
-               Csv(call.cell) + "," + Csv(call.origid) + "\n";
+      calls += CsvField(call.call_id) + "," + FormatRfc3339(call.start_ms) + "," +
+               CsvField(from ? call.caller.text : pseudo(call.caller.text)) + "," +
+               CsvField(to ? call.callee.text : pseudo(call.callee.text)) + buf +
+               std::string(ToString(call.ingress)) + "," + CsvField(call.trunk) + "," +
+               call.origin_country + "," + IpText(call.origin_ip) + "," + CsvField(call.imei) +
+               "," + CsvField(call.cell) + "," + CsvField(call.origid) + "\n";
     }
     CG_RETURN_IF_ERROR((*reader)->status());
   }

@@ -57,6 +57,7 @@ void LiveInvestigation::Stop() {
 void LiveInvestigation::NoteOrigid(const std::string& call_id, const std::string& origid,
                                    int64_t now_ms) {
   if (call_id.empty() || origid.empty()) return;
+  any_origid_.store(true, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(origid_mu_);
   const int64_t cutoff = now_ms - static_cast<int64_t>(cfg_.investigate.ops.origid_join_s * 1000);
   while (!origid_order_.empty() &&
@@ -73,7 +74,7 @@ void LiveInvestigation::NoteOrigid(const std::string& call_id, const std::string
 
 void LiveInvestigation::OnCall(const Call& c, double score, int64_t arrived_ms) {
   std::string origid;
-  if (c.origid.empty() && !c.call_id.empty()) {
+  if (c.origid.empty() && !c.call_id.empty() && any_origid_.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> lock(origid_mu_);
     auto it = origid_by_call_.find(c.call_id);
     if (it != origid_by_call_.end()) {
@@ -147,8 +148,11 @@ void LiveInvestigation::GradeLoop() {
       r.score = std::max(r.score, static_cast<float>(it.score));
       r.last_ms = std::max(r.last_ms, c.start_ms);
     }
-    if (forgot_ms_ == 0) forgot_ms_ = c.start_ms;
-    if (c.start_ms - forgot_ms_ >= 3600 * 1000) Forget(c.start_ms);
+    // Call time, but never ahead of the clock: one record dated in the future must not make
+    // everything else look idle.
+    const int64_t now = it.arrived_ms > 0 ? std::min(c.start_ms, it.arrived_ms) : c.start_ms;
+    if (forgot_ms_ == 0) forgot_ms_ = now;
+    if (now - forgot_ms_ >= 3600 * 1000) Forget(now);
     std::shared_ptr<const std::unordered_map<uint64_t, std::string>> op_of;
     {
       std::lock_guard<std::mutex> lock(ops_mu_);
@@ -216,6 +220,7 @@ void LiveInvestigation::Regroup() {
     batch.swap(pending_);
   }
   int64_t latest = 0;
+  const int64_t wall = WallClockMs();
   for (const auto& [c, score] : batch) {
     set->Add(c);
     set->NoteVerdict(set->Find(c.caller.text), static_cast<float>(score),
@@ -223,7 +228,7 @@ void LiveInvestigation::Regroup() {
                      : score >= cfg_.policy.warn  ? 2
                      : score >= cfg_.policy.label ? 1
                                                   : 0);
-    latest = std::max(latest, c.start_ms);
+    latest = std::max(latest, std::min(c.start_ms, wall));  // a future date trims nothing
   }
   if (latest > 0) set->Trim(latest - static_cast<int64_t>(cfg_.investigate.ops.window_s * 1000));
   set->Compact();  // numbers and attribute values only old calls used are forgotten

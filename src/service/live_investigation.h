@@ -87,6 +87,7 @@ class LiveInvestigation {
   std::deque<Item> queue_;
   bool stop_ = false;
   // Verified origids of screened calls, by call id, oldest first in origid_order_.
+  std::atomic<bool> any_origid_{false};  // no lock per record until an origid was seen
   std::mutex origid_mu_;
   std::unordered_map<std::string, std::string> origid_by_call_;
   std::deque<std::pair<int64_t, std::string>> origid_order_;

@@ -255,6 +255,30 @@ check "pack: police audience refused without an admin token" grep -q 'admin toke
 check "pack: police audience with an admin token has numbers in clear" \
   bash -c "cut -d, -f1 '$T/pack7/victims.csv' | grep -q '^+86'"
 
+# Two spoofed numbers placed through one originating account (origid column): one operation.
+# Then a record dated decades ahead (a switch with a wrong clock) must not age the window out.
+now=$(date -u +%s)
+{
+  echo "call_id,start_time,caller,callee,answered,duration_s,ingress,origin_country,origid"
+  for k in 1 2 3; do
+    echo "og1-$k,$(mk $((now - 900 + k))),+8613812300001,+861399870000$k,0,0,international,KH,acct-7f3e"
+    echo "og2-$k,$(mk $((now - 800 + k))),+8613812300002,+861399870001$k,0,0,international,KH,acct-7f3e"
+  done
+} | curl -s -H "Authorization: Bearer $SCREEN" -H 'Content-Type: text/csv' -XPOST "$H/v1/cdr" --data-binary @- >/dev/null
+op_by_origid() { # -> prints the id of the operation holding both numbers, or nothing
+  curl -s "${A[@]}" -H 'Content-Type: application/json' -XPOST "$H/v1/operations/refresh" -d '{}' >/dev/null
+  for id in $(curl -s "${A[@]}" "$H/v1/operations" | python3 -c "import json,sys; [print(o['id']) for o in json.load(sys.stdin)['operations']]"); do
+    curl -s "${A[@]}" "$H/v1/operations/$id" | python3 -c "
+import json,sys; o=json.load(sys.stdin)
+sys.exit(0 if {'+8613812300001','+8613812300002'} <= set(o['members']) and 'acct-7f3e' in o['origids'] else 1)" && echo "$id"
+  done
+}
+og=$(op_by_origid)
+check "live: an origid column links two numbers into one operation" test -n "$og"
+printf 'call_id,start_time,caller,callee,answered,duration_s\nfut1,2099-01-01T00:00:00Z,+8613812345678,+8613998760001,0,0\n' |
+  curl -s -H "Authorization: Bearer $SCREEN" -H 'Content-Type: text/csv' -XPOST "$H/v1/cdr" --data-binary @- >/dev/null
+check "live: a future-dated record does not age the window out" test -n "$(op_by_origid)"
+
 # ---- Sharing: STIX 2.1 export (clear and pseudonymised), validated; victims never exported;
 # import on the other side counts as screening evidence.
 echo "a-key-the-partners-agreed-on-2026" >"$T/share.key"
