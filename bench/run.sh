@@ -2,8 +2,9 @@
 # `make bench`: callguard's throughput and memory, with SQLite side by side, in one run.
 #
 #  1. generates a call file (default 10 million calls over 5 million subscriber numbers);
-#  2. scores it end to end (CSV in, verdict JSON Lines out, all four detectors) RUNS times and
-#     reports the median throughput and the bytes per tracked number;
+#  2. scores it end to end (CSV in, verdict JSON Lines out, all four detectors) RUNS times with
+#     the defaults and RUNS times with the profile table sized for the network, alternately, and
+#     reports the median throughputs and the bytes per tracked number;
 #  3. applies the same per-number counter updates through callguard's profile table and through
 #     SQLite (in memory, prepared UPSERT) on the first PEER_CALLS calls, and reports the ratio;
 #  4. runs the micro-benchmarks.
@@ -27,23 +28,36 @@ if [ ! -s "$F" ]; then
 fi
 echo "== input: $F ($(du -h "$F" | cut -f1))"
 
-echo "== end to end: callguard score, all four detectors, $RUNS runs"
-rates=()
+# Two configurations, run alternately so that both see the same machine: the built-in defaults
+# (the profile table starts small and grows through the run), and the same with the table sized
+# for the network (`engine.expected_numbers`, what an operator sets to its subscriber count;
+# `score --subscribers` does it by itself).
+SIZED=$DATA/sized.yaml
+printf 'version: 1\nengine:\n  expected_numbers: %s\n' "$NUMBERS" > "$SIZED"
+echo "== end to end: callguard score, all four detectors, $RUNS runs of each configuration"
+rates_default=()
+rates_sized=()
 for r in $(seq 1 "$RUNS"); do
-  "$BUILD/callguard" score --in "$F" --out "$DATA/verdicts.jsonl" \
-    --summary-json "$DATA/summary-$r.json" --quiet
-  secs=$(json "$DATA/summary-$r.json" seconds)
-  calls=$(json "$DATA/summary-$r.json" calls)
-  rate=$(awk -v c="$calls" -v s="$secs" 'BEGIN {printf "%.0f", c / s}')
-  rates+=("$rate")
-  echo "   run $r: $calls calls in $secs s = $rate calls/s"
+  for cfg in default sized; do
+    args=()
+    [ "$cfg" = sized ] && args=(--config "$SIZED")
+    "$BUILD/callguard" score --in "$F" "${args[@]}" --out "$DATA/verdicts.jsonl" \
+      --summary-json "$DATA/summary-$cfg-$r.json" --quiet
+    secs=$(json "$DATA/summary-$cfg-$r.json" seconds)
+    calls=$(json "$DATA/summary-$cfg-$r.json" calls)
+    rate=$(awk -v c="$calls" -v s="$secs" 'BEGIN {printf "%.0f", c / s}')
+    if [ "$cfg" = sized ]; then rates_sized+=("$rate"); else rates_default+=("$rate"); fi
+    echo "   run $r, $cfg: $calls calls in $secs s = $rate calls/s"
+  done
 done
-median=$(printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
-S=$DATA/summary-1.json
-numbers=$(json "$S" numbers)
-pbytes=$(json "$S" profile_bytes)
-echo "   median: $median calls/s"
-echo "   state: $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load)"
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+for cfg in default sized; do
+  S=$DATA/summary-$cfg-1.json
+  numbers=$(json "$S" numbers)
+  pbytes=$(json "$S" profile_bytes)
+  if [ "$cfg" = sized ]; then m=$(median "${rates_sized[@]}"); else m=$(median "${rates_default[@]}"); fi
+  echo "   $cfg: median $m calls/s; $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load)"
+done
 rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
 
 echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls, cold then warm"

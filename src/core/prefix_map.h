@@ -6,8 +6,8 @@
 #include <bitset>
 #include <cstdint>
 #include <string_view>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/number.h"
 
 namespace callguard {
@@ -27,21 +27,24 @@ class PrefixMap {
   }
   // The value of the longest inserted prefix of `digits`, or nullptr.
   const V* LongestMatch(std::string_view digits) const {
-    if (digits.size() > 15) digits = digits.substr(0, 15);
-    for (size_t n = digits.size(); n >= 1; --n) {
-      if (!lengths_.test(n)) continue;
-      auto it = map_.find(PackE164(digits.substr(0, n)));
-      if (it != map_.end()) return &it->second;
-    }
-    return nullptr;
+    return LongestMatchIf(digits, [](const V&, size_t) { return true; });
   }
   // Like LongestMatch, but only entries for which accept(value, prefix_length) is true count.
+  // On the screening path for every call: the packed key of each prefix comes from one pass
+  // over the digits, and lengths with no entry cost nothing.
   template <typename F>
   const V* LongestMatchIf(std::string_view digits, F accept) const {
+    if (map_.empty()) return nullptr;
     if (digits.size() > 15) digits = digits.substr(0, 15);
+    uint64_t packed[16];
+    uint64_t v = 0;
+    for (size_t n = 1; n <= digits.size(); ++n) {
+      v = v * 10 + static_cast<uint64_t>(digits[n - 1] - '0');
+      packed[n] = (static_cast<uint64_t>(n) << 50) | v;  // == PackE164(digits.substr(0, n))
+    }
     for (size_t n = digits.size(); n >= 1; --n) {
       if (!lengths_.test(n)) continue;
-      auto it = map_.find(PackE164(digits.substr(0, n)));
+      auto it = map_.find(packed[n]);
       if (it != map_.end() && accept(it->second, n)) return &it->second;
     }
     return nullptr;
@@ -55,7 +58,7 @@ class PrefixMap {
 
  private:
   std::bitset<16> lengths_;
-  std::unordered_map<uint64_t, V> map_;
+  absl::flat_hash_map<uint64_t, V> map_;
 };
 
 }  // namespace callguard

@@ -86,6 +86,7 @@ void Engine::Prefetch(const Call& call) const {
     state_->pairs.Prefetch(call.caller.key, call.callee.key);
     state_->pairs.Prefetch(call.callee.key, call.caller.key);
   }
+  if (call.caller.key != 0) state_->active.Prefetch(call.caller.key);
   for (const auto& d : detectors_) d->Prefetch(call);
 }
 

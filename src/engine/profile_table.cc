@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/hash.h"
-
 namespace callguard {
 
 namespace {
 constexpr double kMaxLoad = 0.9;
 }
-
-uint64_t ProfileTable::Hash(uint64_t x) { return Mix64(x); }
 
 ProfileTable::ProfileTable(size_t expected_numbers) : segments_(kSegments) {
   size_t per = std::max<size_t>(8, static_cast<size_t>(expected_numbers / kSegments / 0.8));
@@ -110,18 +106,20 @@ Profile* ProfileTable::FindOrInsert(uint64_t key) {
   Profile fresh;
   fresh.key = key;
   ++size_;
-  Insert(seg, fresh);
-  return Find(key);
+  return Insert(seg, fresh);
 }
 
-void ProfileTable::Insert(Segment& seg, Profile p) {
+Profile* ProfileTable::Insert(Segment& seg, Profile p) {
   // A probe distance past 255 (practically impossible below 90% load) forces growth; the
   // profile that was still homeless then goes into the grown segment.
+  const uint64_t key = p.key & kKeyBits;
   Profile carried;
-  while (!InsertNew(seg, p, &carried)) {
+  if (Profile* at = InsertNew(seg, p, &carried)) return at;
+  do {
     Grow(seg);
     p = carried;
-  }
+  } while (!InsertNew(seg, p, &carried));
+  return Find(key);
 }
 
 void ProfileTable::Put(const Profile& p) {

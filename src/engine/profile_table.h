@@ -2,7 +2,7 @@
 //
 // A Profile is 48 bytes: the packed number key, time-decayed counters for three windows, shares
 // kept as running averages in 16-bit fixed point, and a few bytes for sequential dialling. The
-// table is split into 4096 segments, each an open-addressing Robin Hood hash table that grows on
+// table is split into 16 segments, each an open-addressing Robin Hood hash table that grows on
 // its own by 25% at 90% load: growth never copies the whole table at once (no pause for the
 // screening path) and the load stays between 72% and 90%, which keeps the memory per tracked
 // number near 48 / 0.8 bytes. Pointers returned by Find/FindOrInsert are valid until the next
@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/huge_pages.h"
 
 namespace callguard {
@@ -50,10 +51,12 @@ class ProfileTable {
   void Prefetch(uint64_t key) const {
     uint64_t h = Hash(key);
     const Segment& seg = SegmentFor(h);
-    // A 48-byte slot may straddle two cache lines, and a probe reads on: fetch both lines.
+    // A 48-byte slot may straddle two cache lines, and a probe reads on (at 72-90% load a
+    // lookup often needs the next slot or two): fetch three lines.
     const char* p = reinterpret_cast<const char*>(seg.slots.data() + Home(h, seg.slots.size()));
     __builtin_prefetch(p);
     __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
   }
   const Profile* Find(uint64_t key) const;
   // Returns the profile of `key`, inserting a zeroed one when absent. `key` must not be 0.
@@ -87,7 +90,7 @@ class ProfileTable {
   };
   static constexpr int kDistShift = 56;
   static constexpr uint64_t kKeyBits = (1ULL << kDistShift) - 1;
-  static uint64_t Hash(uint64_t key);
+  static uint64_t Hash(uint64_t key) { return Mix64(key); }
   static uint32_t Home(uint64_t h, size_t cap) {
     return static_cast<uint32_t>(((h & 0xffffffffULL) * cap) >> 32);
   }
@@ -98,7 +101,8 @@ class ProfileTable {
   // landed, or nullptr when a probe distance would not fit in the top byte, with the profile
   // still without a slot in *carried (the caller grows the segment and inserts it).
   static Profile* InsertNew(Segment& seg, Profile p, Profile* carried);
-  void Insert(Segment& seg, Profile p);
+  // Inserts a profile known to be absent; returns its slot.
+  Profile* Insert(Segment& seg, Profile p);
 
   std::vector<Segment> segments_;
   size_t size_ = 0;
