@@ -5,6 +5,7 @@
 
 #include "core/number.h"
 #include "engine/engine.h"
+#include "engine/profile_table.h"
 #include "engine/verdict_writer.h"
 #include "ingest/csv_splitter.h"
 
@@ -94,6 +95,30 @@ void BM_EngineProcess(benchmark::State& st) {
       s.profiles ? static_cast<double>(s.profile_bytes) / s.profiles : 0;
 }
 BENCHMARK(BM_EngineProcess)->Arg(100000)->Arg(2000000);
+
+// Filling a profile table with range(0) new numbers: from the default initial size (growing in
+// 25% steps, range(1) == 0) or sized for them up front (range(1) == 1). The difference is what
+// growth costs per number.
+void BM_ProfileTableFill(benchmark::State& st) {
+  const size_t n = static_cast<size_t>(st.range(0));
+  std::vector<uint64_t> keys(n);
+  std::mt19937_64 rng(7);
+  for (auto& k : keys) k = PackE164("86138" + std::to_string(100000000 + rng() % 899999999));
+  for (auto _ : st) {
+    ProfileTable t(st.range(1) ? n : 65536);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 16 < n) t.Prefetch(keys[i + 16]);
+      t.FindOrInsert(keys[i])->last_s = 1;
+    }
+    benchmark::DoNotOptimize(t.size());
+  }
+  st.SetItemsProcessed(st.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK(BM_ProfileTableFill)
+    ->Args({5000000, 0})
+    ->Args({5000000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 void BM_VerdictJson(benchmark::State& st) {
   Call c;

@@ -2,8 +2,8 @@
 // the kernel allows it (madvise mode): random lookups into hundreds of megabytes otherwise spend
 // much of their time on TLB misses.
 //
-// Every allocation comes back zero-filled (calloc below the threshold, fresh anonymous mappings
-// above it), so HugePageAllocator can skip value-initialisation: a table of all-zero-bit
+// Every allocation comes back zero-filled (calloc when small, fresh anonymous mappings above
+// kMapThreshold), so HugePageAllocator can skip value-initialisation: a table of all-zero-bit
 // elements (Profile, pair-filter blocks) costs no second pass over new memory when it grows.
 // Only use it for types whose value-initialised state is all zero bits. Thread-safe.
 #pragma once
@@ -19,35 +19,49 @@
 namespace callguard {
 
 constexpr size_t kHugePage = size_t{2} << 20;
-// Requests at least this large are huge-page backed, rounded up to whole huge pages (at most
-// 2 MiB more per request; memory_bytes() figures include it). Below it a table of a few MiB
-// would take one 4 KiB page fault per page as it fills, and a TLB miss per lookup.
-constexpr size_t kHugeThreshold = kHugePage;
+constexpr size_t kSmallPage = size_t{4} << 10;
+// Requests at least this large get their own mapping, faulted in at once (below it, calloc).
+constexpr size_t kMapThreshold = size_t{256} << 10;
 
+// Huge pages when rounding up to whole ones wastes at most a quarter of the request.
+inline bool UseHugePages(size_t bytes) {
+  if (bytes < kHugePage) return false;
+  size_t rounded = (bytes + kHugePage - 1) & ~(kHugePage - 1);
+  return rounded - bytes <= bytes / 4;
+}
+
+// Bytes actually reserved for a request of `bytes` (what memory figures should count).
 inline size_t HugeRoundUp(size_t bytes) {
-  return bytes >= kHugeThreshold ? (bytes + kHugePage - 1) & ~(kHugePage - 1) : bytes;
+  if (UseHugePages(bytes)) return (bytes + kHugePage - 1) & ~(kHugePage - 1);
+  if (bytes >= kMapThreshold) return (bytes + kSmallPage - 1) & ~(kSmallPage - 1);
+  return bytes;
 }
 
 // Zero-filled memory of at least `bytes`; throws std::bad_alloc like operator new.
 inline void* AllocateHuge(size_t bytes) {
-  if (bytes < kHugeThreshold) {
+  if (bytes < kMapThreshold) {
     void* p = std::calloc(1, bytes ? bytes : 1);
     if (!p) throw std::bad_alloc();
     return p;
   }
-  size_t size = HugeRoundUp(bytes);
-  // Map an extra huge page so that the region can start on a 2 MiB boundary, then unmap the
-  // slack on both sides: huge pages need aligned regions.
+  const size_t size = HugeRoundUp(bytes);
+  const bool huge = UseHugePages(bytes);
+  // For huge pages, map an extra huge page so that the region can start on a 2 MiB boundary,
+  // then unmap the slack on both sides: huge pages need aligned regions.
+  const size_t slack = huge ? kHugePage : 0;
   void* raw =
-      mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      mmap(nullptr, size + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
-  uintptr_t start = reinterpret_cast<uintptr_t>(raw);
-  uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  size_t tail = (start + size + kHugePage) - (aligned + size);
-  if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
-  void* p = reinterpret_cast<void*>(aligned);
-  madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (no THP) only costs speed
+  void* p = raw;
+  if (huge) {
+    uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+    uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
+    if (aligned > start) munmap(raw, aligned - start);
+    size_t tail = (start + size + kHugePage) - (aligned + size);
+    if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
+    p = reinterpret_cast<void*>(aligned);
+    madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (no THP) only costs speed
+  }
 #ifdef MADV_POPULATE_WRITE
   // These tables are dense and written everywhere soon (a grown hash table is filled at once):
   // fault the whole region in now, in one call, instead of one fault per page on first touch.
@@ -59,7 +73,7 @@ inline void* AllocateHuge(size_t bytes) {
 
 inline void FreeHuge(void* p, size_t bytes) {
   if (!p) return;
-  if (bytes < kHugeThreshold) {
+  if (bytes < kMapThreshold) {
     std::free(p);
   } else {
     munmap(p, HugeRoundUp(bytes));

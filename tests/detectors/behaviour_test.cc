@@ -103,5 +103,19 @@ TEST(Behaviour, CountersDecayOverTime) {
   EXPECT_NEAR(now.Share(Profile::kNewContact), 1, 1e-3);
 }
 
+TEST(Behaviour, ProfileTableStartsAtTheSubscriberTableSize) {
+  // Growing through a network's own subscribers would rehash each of them about four times.
+  auto subs = std::make_shared<Subscribers>();
+  for (uint64_t i = 0; i < 50000; ++i)
+    subs->Put(PackE164(std::to_string(8613800000000ULL + i)), Subscriber());
+  auto sized = EngineFor("", "", subs);
+  auto plain = EngineFor("");
+  auto slots = [](const Engine& e) {
+    return dynamic_cast<const BehaviourDetector*>(e.FindDetector("behaviour"))->profiles().slots();
+  };
+  EXPECT_GE(slots(*sized), 50000u);
+  EXPECT_LT(slots(*plain), 50000u);  // expected_numbers 4096 in EngineFor
+}
+
 }  // namespace
 }  // namespace callguard

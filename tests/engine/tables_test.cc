@@ -4,6 +4,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "core/huge_pages.h"
 #include "core/number.h"
 #include "engine/active_calls.h"
 #include "engine/pair_filter.h"
@@ -78,6 +79,27 @@ TEST(ProfileTable, MemoryPerNumberAtItsRealLoad) {
   double per = static_cast<double>(t.memory_bytes()) / t.size();
   EXPECT_LE(per, 48 / 0.72 + 1);  // growth by 25% at 90% load keeps the load above 72%
   EXPECT_GE(per, 48.0);
+}
+
+TEST(HugePages, RoundingAndZeroFill) {
+  constexpr size_t MiB = size_t{1} << 20;
+  EXPECT_EQ(HugeRoundUp(100 << 10), size_t{100} << 10);  // calloc: as asked
+  EXPECT_EQ(HugeRoundUp(300 << 10), size_t{300} << 10);  // own mapping, whole pages
+  EXPECT_EQ(HugeRoundUp((300 << 10) + 1), (size_t{300} << 10) + 4096);
+  EXPECT_EQ(HugeRoundUp(2 * MiB), 2 * MiB);                // one huge page exactly
+  EXPECT_EQ(HugeRoundUp(2 * MiB + 4096), 2 * MiB + 4096);  // a second would waste half
+  EXPECT_EQ(HugeRoundUp(3 * MiB + MiB / 2), 4 * MiB);      // waste under a quarter
+  EXPECT_EQ(HugeRoundUp(9 * MiB + 1), 10 * MiB);
+  EXPECT_FALSE(UseHugePages(2 * MiB - 1));
+  EXPECT_TRUE(UseHugePages(64 * MiB));
+  for (size_t bytes : {size_t{1000}, size_t{300} << 10, 2 * MiB + 4096, 9 * MiB + 1}) {
+    auto* p = static_cast<unsigned char*>(AllocateHuge(bytes));
+    EXPECT_EQ(p[0], 0);
+    EXPECT_EQ(p[bytes / 2], 0);
+    EXPECT_EQ(p[bytes - 1], 0);
+    p[bytes - 1] = 1;  // writable to the last byte
+    FreeHuge(p, bytes);
+  }
 }
 
 TEST(PairFilter, NoFalseNegativesAndFewFalsePositives) {
