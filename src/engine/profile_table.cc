@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/hash.h"
+
 namespace callguard {
+
+uint64_t ProfileTable::Hash(uint64_t x) { return Mix64(x); }
 
 namespace {
 constexpr double kMaxLoad = 0.9;
