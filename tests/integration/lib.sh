@@ -3,7 +3,18 @@
 T=$(mktemp -d)
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  # SIGTERM first: Kamailio's main process takes its forked workers down with it, where SIGKILL
+  # would leave them running after the test. Then SIGKILL whatever is left, children included
+  # (listed before they could be orphaned).
+  local p kids=() _
+  for p in "${PIDS[@]}"; do
+    kids+=($(cat /proc/"$p"/task/*/children 2>/dev/null))
+    kill -TERM "$p" 2>/dev/null
+  done
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  done
+  for p in "${PIDS[@]}" "${kids[@]}"; do kill -9 "$p" 2>/dev/null; done
   rm -rf "$T"
 }
 trap cleanup EXIT
