@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
       call.start_ms = x.start_ms + shift_ms;
       call.answered = x.answered;
       call.duration_s = x.duration;
+      // What the engine looks up in the pair filter for the behaviour detector (this benchmark,
+      // like the SQLite side, records no pairs).
+      state.facts.callee_called_caller = state.pairs.Contains(x.callee, x.caller);
+      state.facts.caller_called_callee = state.pairs.Contains(x.caller, x.callee);
       det.observe(call);
     }
     return Seconds(t0);

@@ -25,6 +25,10 @@ class Detector {
   virtual std::string_view name() const = 0;
   virtual void assess(const Call& call, Evidence& out) const = 0;
   virtual void observe(const Call& /*call*/) {}
+  // False for a detector whose assess() reads only the call, its configuration and its lists
+  // (never anything learned from earlier calls) and whose observe() does nothing. The engine may
+  // then assess the call ahead of the learning detectors, on another thread (Engine::Prepare).
+  virtual bool learns() const { return true; }
   // A hint that `call` will be assessed soon: start loading the state it needs into cache.
   // Must not change anything observable. Engines that see calls in batches call it ahead.
   virtual void Prefetch(const Call& /*call*/) const {}

@@ -1,10 +1,13 @@
 // `callguard score`: scores call records into verdicts (assess, decide, observe per call).
 //
-// Three threads in a pipeline: a reader (decompress, split, validate, normalise numbers; writes
-// the reject file) hands batches of calls to the engine (detectors and policy, strictly in input
-// order), which hands them to a writer (verdict JSON, reason counts). Batches are recycled
-// through bounded queues, so memory stays flat however large the input.
+// Four threads in a pipeline: a reader (decompress, split, validate, normalise numbers; writes
+// the reject file) hands batches of calls to the engine's two stages (Engine::Prepare: the pair
+// filter, calls in progress and the detectors that learn nothing; then Engine::Complete: the
+// learning detectors and the policy; each strictly in input order), and they to a writer
+// (verdict JSON, reason counts). Batches are recycled through bounded queues, so memory stays
+// flat however large the input.
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,6 +63,7 @@ exit status: 0 when the run completed (even with rejected records), 1 when it co
 
 struct Batch {
   std::vector<Call> calls;
+  std::vector<CallFacts> facts;
   std::vector<Decision> decisions;
   std::vector<Evidence> evidence;
   size_t size = 0;
@@ -99,6 +103,14 @@ struct ReaderOutcome {
   uint64_t records = 0, accepted = 0, out_of_order = 0;
   NormaliserStats norm;
 };
+
+// CPU time used so far by the calling thread, in seconds (where the time of a run goes: the
+// summary reports it per thread).
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
 
 std::string Human(double v) {
   char b[32];
@@ -208,10 +220,11 @@ int RunScore(int argc, char** argv) {
   }
 
   // Reader thread.
-  BatchQueue full(8), scored_q(8), empty(24);
-  for (int i = 0; i < 20; ++i) {
+  BatchQueue full(8), prepared(8), scored_q(8), empty(32);
+  for (int i = 0; i < 28; ++i) {
     auto b = std::make_unique<Batch>();
     b->calls.resize(kBatchSize);
+    b->facts.resize(kBatchSize);
     b->decisions.resize(kBatchSize);
     b->evidence.resize(kBatchSize);
     empty.Push(std::move(b));
@@ -219,6 +232,7 @@ int RunScore(int argc, char** argv) {
   std::atomic<double> progress{0};
   std::atomic<size_t> file_index{0};
   ReaderOutcome outcome;
+  double reader_cpu = 0, prepare_cpu = 0, writer_cpu = 0;
   std::thread reader([&] {
     pthread_setname_np(pthread_self(), "cg-reader");
     Rejected rej;
@@ -267,6 +281,7 @@ int RunScore(int argc, char** argv) {
     outcome.norm = norm->stats();
     if (b->size > 0) full.Push(std::move(b));
     full.Push(nullptr);
+    reader_cpu = ThreadCpuSeconds();
   });
 
   // Writer thread.
@@ -282,22 +297,40 @@ int RunScore(int argc, char** argv) {
       }
       empty.Push(std::move(b));
     }
+    writer_cpu = ThreadCpuSeconds();
   });
 
-  // Engine (this thread).
+  // The engine's first stage.
+  constexpr size_t kAhead = 32;  // calls ahead whose state is prefetched
+  std::thread prepare_thread([&] {
+    pthread_setname_np(pthread_self(), "cg-prepare");
+    for (;;) {
+      std::unique_ptr<Batch> b = full.Pop();
+      if (!b) break;
+      for (size_t i = 0; i < std::min(kAhead, b->size); ++i) engine.PrefetchShared(b->calls[i]);
+      for (size_t i = 0; i < b->size; ++i) {
+        if (i + kAhead < b->size) engine.PrefetchShared(b->calls[i + kAhead]);
+        engine.Prepare(b->calls[i], &b->facts[i], &b->evidence[i]);
+      }
+      prepared.Push(std::move(b));
+    }
+    prepared.Push(nullptr);
+    prepare_cpu = ThreadCpuSeconds();
+  });
+
+  // The engine's second stage (this thread).
+  const double engine_cpu0 = ThreadCpuSeconds();
   auto t0 = std::chrono::steady_clock::now();
   auto last_draw = t0;
   const bool bar = !quiet && isatty(STDERR_FILENO);
   uint64_t scored = 0;
   for (;;) {
-    std::unique_ptr<Batch> b = full.Pop();
+    std::unique_ptr<Batch> b = prepared.Pop();
     if (!b) break;
-    constexpr size_t kAhead = 32;
-    for (size_t i = 0; i < std::min(kAhead, b->size); ++i) engine.Prefetch(b->calls[i]);
+    for (size_t i = 0; i < std::min(kAhead, b->size); ++i) engine.PrefetchLearned(b->calls[i]);
     for (size_t i = 0; i < b->size; ++i) {
-      if (i + kAhead < b->size) engine.Prefetch(b->calls[i + kAhead]);
-      b->decisions[i] = engine.Process(b->calls[i]);
-      engine.SwapEvidence(&b->evidence[i]);
+      if (i + kAhead < b->size) engine.PrefetchLearned(b->calls[i + kAhead]);
+      b->decisions[i] = engine.Complete(b->calls[i], b->facts[i], &b->evidence[i]);
     }
     scored += b->size;
     scored_q.Push(std::move(b));
@@ -315,6 +348,8 @@ int RunScore(int argc, char** argv) {
     }
   }
   scored_q.Push(nullptr);
+  const double engine_cpu = ThreadCpuSeconds() - engine_cpu0;
+  prepare_thread.join();
   writer_thread.join();
   reader.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -367,6 +402,10 @@ int RunScore(int argc, char** argv) {
                    static_cast<double>(st.threshold_bytes) / st.threshold_counters);
     std::fprintf(stderr, "throughput      %s calls/s (%.2f s)\n",
                  Human(scored / std::max(secs, 1e-9)).c_str(), secs);
+    std::fprintf(stderr,
+                 "cpu             reader %.2f s, engine %.2f s (prepare) + %.2f s (complete), "
+                 "writer %.2f s\n",
+                 reader_cpu, prepare_cpu, engine_cpu, writer_cpu);
     for (const auto& m : outcome.messages) std::fprintf(stderr, "warning: %s\n", m.c_str());
   }
   if (args.Has("summary-json")) {
@@ -396,7 +435,11 @@ int RunScore(int argc, char** argv) {
          ",\"threshold_counters\":" + std::to_string(st.threshold_counters) +
          ",\"threshold_bytes\":" + std::to_string(st.threshold_bytes) + "}";
     j += ",\"out_of_order\":" + std::to_string(outcome.out_of_order) +
-         ",\"seconds\":" + std::to_string(secs) + "}\n";
+         ",\"seconds\":" + std::to_string(secs) +
+         ",\"cpu_seconds\":{\"reader\":" + std::to_string(reader_cpu) +
+         ",\"prepare\":" + std::to_string(prepare_cpu) +
+         ",\"complete\":" + std::to_string(engine_cpu) +
+         ",\"writer\":" + std::to_string(writer_cpu) + "}}\n";
     FILE* f = std::fopen(args.Get("summary-json").c_str(), "w");
     if (!f || std::fwrite(j.data(), 1, j.size(), f) != j.size()) {
       std::fprintf(stderr, "callguard score: cannot write %s\n", args.Get("summary-json").c_str());

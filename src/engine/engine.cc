@@ -35,6 +35,8 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
   auto dets = MakeBuiltinDetectors(e->cfg_, *e->state_);
   if (!dets.ok()) return dets.status();
   e->detectors_ = std::move(dets.value());
+  while (e->first_learning_ < e->detectors_.size() && !e->detectors_[e->first_learning_]->learns())
+    ++e->first_learning_;
   auto norm = Normaliser::Create(cfg.engine.region);
   if (!norm.ok()) return norm.status();
   for (const auto& n : IdentityDetector::EmergencyNumbers(cfg.engine.region)) {
@@ -45,26 +47,72 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
   return e;
 }
 
-const Decision& Engine::Assess(const Call& call) {
+void Engine::ReadFacts(const Call& call, CallFacts* facts) {
   state_->active.Advance(call.start_ms);
-  evidence_.Clear();
-  evidence_.emergency = call.priority;
-  for (uint64_t k : emergency_keys_) evidence_.emergency |= call.callee.key == k;
-  for (const auto& d : detectors_) d->assess(call, evidence_);
-  decision_ = Decide(evidence_, cfg_.policy, cfg_.engine.shadow);
+  const uint64_t a = call.caller.key, b = call.callee.key;
+  facts->in_progress = a != 0 ? state_->active.Count(a) : 0;
+  facts->callee_called_caller = a != 0 && b != 0 && state_->pairs.Contains(b, a);
+  facts->caller_called_callee = a != 0 && b != 0 && state_->pairs.Contains(a, b);
+}
+
+void Engine::RecordCall(const Call& call) {
+  if (call.caller.key != 0 && call.callee.key != 0)
+    state_->pairs.Insert(call.caller.key, call.callee.key);
+  if (call.caller.key != 0) state_->active.Add(call.caller.key, call.end_ms());
+}
+
+void Engine::AssessStateless(const Call& call, Evidence& ev) const {
+  ev.Clear();
+  ev.emergency = call.priority;
+  for (uint64_t k : emergency_keys_) ev.emergency |= call.callee.key == k;
+  for (size_t i = 0; i < first_learning_; ++i) detectors_[i]->assess(call, ev);
+}
+
+Decision Engine::AssessLearning(const Call& call, Evidence& ev) {
+  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->assess(call, ev);
+  Decision d = Decide(ev, cfg_.policy, cfg_.engine.shadow);
   ++stats_.calls;
-  ++stats_.by_action[static_cast<int>(decision_.action)];
+  ++stats_.by_action[static_cast<int>(d.action)];
+  return d;
+}
+
+void Engine::ObserveLearning(const Call& call) {
+  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->observe(call);
+  if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
+  MaybeSweep();
+}
+
+const Decision& Engine::Assess(const Call& call) {
+  ReadFacts(call, &state_->facts);
+  AssessStateless(call, evidence_);
+  decision_ = AssessLearning(call, evidence_);
   return decision_;
 }
 
 void Engine::Observe(const Call& call) {
-  state_->active.Advance(call.start_ms);
-  for (const auto& d : detectors_) d->observe(call);
-  if (call.caller.key != 0 && call.callee.key != 0)
-    state_->pairs.Insert(call.caller.key, call.callee.key);
-  if (call.caller.key != 0) state_->active.Add(call.caller.key, call.end_ms());
-  if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
-  MaybeSweep();
+  ReadFacts(call, &state_->facts);
+  ObserveLearning(call);
+  RecordCall(call);
+}
+
+const Decision& Engine::Process(const Call& call) {
+  Assess(call);  // the facts it read still hold: nothing was recorded since
+  ObserveLearning(call);
+  RecordCall(call);
+  return decision_;
+}
+
+void Engine::Prepare(const Call& call, CallFacts* facts, Evidence* ev) {
+  ReadFacts(call, facts);
+  AssessStateless(call, *ev);
+  RecordCall(call);
+}
+
+Decision Engine::Complete(const Call& call, const CallFacts& facts, Evidence* ev) {
+  state_->facts = facts;
+  Decision d = AssessLearning(call, *ev);
+  ObserveLearning(call);
+  return d;
 }
 
 void Engine::MaybeSweep() {
@@ -81,13 +129,16 @@ void Engine::MaybeSweep() {
     b->Sweep(static_cast<uint32_t>(cutoff_s));
 }
 
-void Engine::Prefetch(const Call& call) const {
+void Engine::PrefetchShared(const Call& call) const {
   if (call.caller.key != 0 && call.callee.key != 0) {
     state_->pairs.Prefetch(call.caller.key, call.callee.key);
     state_->pairs.Prefetch(call.callee.key, call.caller.key);
   }
   if (call.caller.key != 0) state_->active.Prefetch(call.caller.key);
-  for (const auto& d : detectors_) d->Prefetch(call);
+}
+
+void Engine::PrefetchLearned(const Call& call) const {
+  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->Prefetch(call);
 }
 
 StateStats Engine::state_stats() const {

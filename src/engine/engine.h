@@ -6,6 +6,13 @@
 // progress, the subscriber table). A verdict depends only on calls observed before it, so
 // scoring a file, scoring it in parts with a snapshot in between, and screening the same calls
 // live give the same verdicts. One engine is driven by one thread (a shard); it takes no locks.
+//
+// For call records the same work can run as a pipeline of two stages on two threads, each stage
+// owning its own part of the state and taking the calls in the same order: Prepare (the shared
+// state's facts about the call, the evidence of the detectors that learn nothing, then the call
+// recorded in the shared state) and Complete (the learning detectors' evidence, the decision,
+// then their learning). Each stage sees exactly the calls before the current one, so the
+// verdicts are those of Process(), call for call.
 #pragma once
 
 #include <memory>
@@ -23,6 +30,14 @@
 
 namespace callguard {
 
+// What the shared state says about a call just before the call is recorded in it. The engine
+// computes these once per call; detectors read them from EngineState::facts.
+struct CallFacts {
+  uint32_t in_progress = 0;           // the caller's other calls in progress at set-up
+  bool callee_called_caller = false;  // the callee has called the caller before (a callback)
+  bool caller_called_callee = false;  // the caller has called the callee before
+};
+
 // State shared by all detectors. Detectors read it in assess() and observe(); the engine writes
 // it after every detector has observed a call.
 struct EngineState {
@@ -34,6 +49,9 @@ struct EngineState {
   uint16_t home_country_code = 0;
   int64_t now_ms = INT64_MIN;         // start time of the latest call seen
   int64_t last_sweep_ms = INT64_MIN;  // when idle profiles were last dropped
+  // Facts about the call being assessed or observed (own cache line: in a pipeline, the other
+  // stage writes the pair filter and calls in progress next to it).
+  alignas(64) CallFacts facts;
 };
 
 // Size of the learned state, for summaries and the benchmark.
@@ -64,14 +82,25 @@ class Engine {
   // Learn from a completed call.
   void Observe(const Call& call);
   // Assess, then observe: the normal path for call records.
-  const Decision& Process(const Call& call) {
-    Assess(call);
-    Observe(call);
-    return decision_;
-  }
+  const Decision& Process(const Call& call);
   // A hint that `call` comes soon (e.g. a few calls ahead in a batch): starts loading the state
   // its assessment needs. Changes nothing observable.
-  void Prefetch(const Call& call) const;
+  void Prefetch(const Call& call) const {
+    PrefetchShared(call);
+    PrefetchLearned(call);
+  }
+
+  // The two-stage pipeline (see the top of this file). Stage 1, one thread, in call order:
+  // fills *facts and starts *ev with the evidence of the detectors that learn nothing, then
+  // records the call in the shared state (pair filter, calls in progress).
+  void Prepare(const Call& call, CallFacts* facts, Evidence* ev);
+  // Stage 2, another thread, the same calls in the same order: adds the learning detectors'
+  // evidence to *ev, decides, then lets them learn from the call. The two stages touch disjoint
+  // state and may run at the same time; nothing else may use the engine meanwhile.
+  Decision Complete(const Call& call, const CallFacts& facts, Evidence* ev);
+  // Prefetch() split by stage: the shared state (stage 1) and the learning detectors' (stage 2).
+  void PrefetchShared(const Call& call) const;
+  void PrefetchLearned(const Call& call) const;
   const Evidence& evidence() const { return evidence_; }
   // Exchanges the last call's evidence with `out` (no copy), for pipelines that format verdicts
   // on another thread.
@@ -92,11 +121,19 @@ class Engine {
  private:
   explicit Engine(const Config& cfg);
   void MaybeSweep();
+  // The pieces of Assess, Observe and the pipeline stages.
+  void ReadFacts(const Call& call, CallFacts* facts);
+  void RecordCall(const Call& call);  // in the shared state, after every detector observed it
+  void AssessStateless(const Call& call, Evidence& ev) const;
+  Decision AssessLearning(const Call& call, Evidence& ev);
+  void ObserveLearning(const Call& call);
 
   Config cfg_;
   std::unique_ptr<EngineState> state_;
   std::vector<uint64_t> emergency_keys_;  // callees whose calls are never blocked
   std::vector<std::unique_ptr<Detector>> detectors_;
+  // detectors_[0, first_learning_) learn nothing and run in Prepare; the rest in Complete.
+  size_t first_learning_ = 0;
   Evidence evidence_;
   Decision decision_;
   EngineStats stats_;

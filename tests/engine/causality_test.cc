@@ -3,7 +3,9 @@
 // snapshot for every call) must give identical verdicts.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "engine/engine.h"
 #include "engine/verdict_writer.h"
@@ -128,6 +130,43 @@ TEST_F(CausalityTest, OneRunEqualsTwoHalvesEqualsRecordByRecord) {
     ASSERT_TRUE(x->SaveSnapshot(snap + "1").ok());
   }
   EXPECT_EQ(single, std::vector<std::string>(whole.begin(), whole.begin() + 200));
+}
+
+// The pipeline of `callguard score`: Prepare on one thread, Complete on another, running at the
+// same time on different calls, gives the verdicts of Process, call for call.
+TEST_F(CausalityTest, TwoStagePipelineOnTwoThreadsEqualsProcess) {
+  std::vector<Call> calls = Stream(3000);
+  std::vector<std::string> whole;
+  auto e = NewEngine();
+  for (const auto& c : calls) whole.push_back(Verdict(*e, c));
+
+  auto p = NewEngine();
+  std::vector<CallFacts> facts(calls.size());
+  std::vector<Evidence> ev(calls.size());
+  std::atomic<size_t> prepared{0};
+  std::thread stage1([&] {
+    for (size_t i = 0; i < calls.size(); ++i) {
+      p->PrefetchShared(calls[i]);
+      p->Prepare(calls[i], &facts[i], &ev[i]);
+      prepared.store(i + 1, std::memory_order_release);
+    }
+  });
+  std::vector<std::string> piped;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    while (prepared.load(std::memory_order_acquire) <= i) std::this_thread::yield();
+    p->PrefetchLearned(calls[i]);
+    Decision d = p->Complete(calls[i], facts[i], &ev[i]);
+    std::string s;
+    AppendVerdictJson(calls[i], d, ev[i], false, &s);
+    piped.push_back(std::move(s));
+  }
+  stage1.join();
+  EXPECT_EQ(piped, whole);
+  // Both stages did their part: the shared state and the learned state are those of Process.
+  EXPECT_EQ(p->state_stats().pairs_inserted, e->state_stats().pairs_inserted);
+  EXPECT_EQ(p->state_stats().profiles, e->state_stats().profiles);
+  EXPECT_EQ(p->state_stats().active_calls, e->state_stats().active_calls);
+  EXPECT_EQ(p->stats().calls, calls.size());
 }
 
 TEST_F(CausalityTest, AssessAloneLearnsNothing) {

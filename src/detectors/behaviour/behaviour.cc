@@ -122,7 +122,7 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
   const int64_t now = call.start_s();
 
   // Concurrency is known exactly from calls in progress, whatever the profile says.
-  uint32_t concurrent = state_.active.Count(call.caller.key) + 1;
+  uint32_t concurrent = state_.facts.in_progress + 1;
   if (static_cast<int>(concurrent) >= opt_.concurrent_calls)
     out.Add(name(), "concurrent_calls", opt_.w_concurrent, concurrent,
             " calls at once from this number (threshold ", opt_.concurrent_calls, ")");
@@ -186,9 +186,9 @@ void BehaviourDetector::assess(const Call& call, Evidence& out) const {
 void BehaviourDetector::observe(const Call& call) {
   const int64_t now = call.start_s();
   const uint64_t a = call.caller.key, b = call.callee.key;
-  // Had the callee called this caller before? (The engine records this call's pair after every
-  // detector has observed it.)
-  const bool called_back = a != 0 && b != 0 && state_.pairs.Contains(b, a);
+  // Had the callee called this caller before? (From the pair filter, before this call's pair is
+  // recorded in it.)
+  const bool called_back = a != 0 && b != 0 && state_.facts.callee_called_caller;
   if (a != 0) {
     Profile* p = profiles_.FindOrInsert(a);
     if (p->last_s == 0) p->last_s = static_cast<uint32_t>(now);
@@ -202,7 +202,7 @@ void BehaviourDetector::observe(const Call& call) {
     UpdateShare(p, Profile::kLong, ans && call.duration_s >= opt_.long_call_s, alpha);
     UpdateShare(p, Profile::kNight, IsNight(now), alpha);
     if (b != 0) {
-      UpdateShare(p, Profile::kNewContact, !state_.pairs.Contains(a, b), alpha);
+      UpdateShare(p, Profile::kNewContact, !state_.facts.caller_called_callee, alpha);
       UpdateShare(p, Profile::kReciprocal, called_back, alpha);
       if (IsE164Key(b)) {
         uint16_t low = Low16(call.callee);

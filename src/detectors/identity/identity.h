@@ -61,6 +61,7 @@ class IdentityDetector : public Detector {
 
   std::string_view name() const override { return "identity"; }
   void assess(const Call& call, Evidence& out) const override;
+  bool learns() const override { return false; }
   Status Reload() override;
 
   // The emergency and police numbers of a region (national digits), e.g. 110 for CN: the

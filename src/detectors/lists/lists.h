@@ -40,6 +40,7 @@ class ListsDetector : public Detector {
 
   std::string_view name() const override { return "lists"; }
   void assess(const Call& call, Evidence& out) const override;
+  bool learns() const override { return false; }
   Status Reload() override;
 
   const ListSet& lists() const { return *lists_; }

@@ -29,6 +29,7 @@ class ShakenDetector : public Detector {
   explicit ShakenDetector(const Options& opt) : opt_(opt) {}
   std::string_view name() const override { return "shaken"; }
   void assess(const Call& call, Evidence& out) const override;
+  bool learns() const override { return false; }
 
  private:
   Options opt_;
