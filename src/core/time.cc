@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <charconv>
+#include <cstring>
 
 namespace callguard {
 
@@ -110,30 +111,38 @@ void AppendRfc3339(int64_t unix_ms, std::string* out) {
   int ms = static_cast<int>(unix_ms - secs * 1000);
   int64_t z = (secs >= 0 ? secs : secs - 86399) / 86400;
   int64_t rem = secs - z * 86400;
-  // civil_from_days
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
   char buf[24];
   auto put2 = [](char* p, unsigned v) {
     p[0] = static_cast<char>('0' + v / 10);
     p[1] = static_cast<char>('0' + v % 10);
   };
-  if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
-  unsigned yy = static_cast<unsigned>(y);
-  put2(buf, yy / 100);
-  put2(buf + 2, yy % 100);
-  buf[4] = '-';
-  put2(buf + 5, m);
-  buf[7] = '-';
-  put2(buf + 8, d);
+  // Verdict files write one time per call, and calls come a day at a time: the date of the
+  // previous call, per thread, is usually this call's.
+  thread_local int64_t cached_day = INT64_MIN;
+  thread_local char cached_date[10];
+  if (z != cached_day) {
+    cached_day = z;
+    // civil_from_days
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = static_cast<int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;
+    unsigned yy = static_cast<unsigned>(y);
+    put2(cached_date, yy / 100);
+    put2(cached_date + 2, yy % 100);
+    cached_date[4] = '-';
+    put2(cached_date + 5, m);
+    cached_date[7] = '-';
+    put2(cached_date + 8, d);
+  }
+  std::memcpy(buf, cached_date, 10);
   buf[10] = 'T';
   put2(buf + 11, static_cast<unsigned>(rem / 3600));
   buf[13] = ':';

@@ -2,11 +2,48 @@
 
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace callguard {
+
+bool CsvSplitter::SplitUnquoted(std::string_view rec) {
+  const char* p = rec.data();
+  const size_t n = rec.size();
+  size_t start = 0, i = 0;
+#if defined(__SSE2__)
+  // Whole 16-byte blocks: one compare each for separators and quotes, then one field per set
+  // bit. (bench/micro_bench BM_CsvSplit measures this against the byte loop below.)
+  const __m128i sep = _mm_set1_epi8(sep_), quote = _mm_set1_epi8('"');
+  for (; i + 16 <= n; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) != 0) return false;
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, sep)));
+    while (m != 0) {
+      size_t at = i + static_cast<size_t>(__builtin_ctz(m));
+      fields_.emplace_back(p + start, at - start);
+      start = at + 1;
+      m &= m - 1;
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    if (p[i] == '"') return false;
+    if (p[i] == sep_) {
+      fields_.emplace_back(p + start, i - start);
+      start = i + 1;
+    }
+  }
+  fields_.emplace_back(p + start, n - start);  // the last field (empty after a trailing comma)
+  return true;
+}
 
 bool CsvSplitter::Split(std::string_view rec, std::string* error) {
   fields_.clear();
   unescaped_used_ = 0;
+  if (SplitUnquoted(rec)) return true;
+  fields_.clear();
   size_t i = 0, n = rec.size();
   for (;;) {
     if (i < n && rec[i] == '"') {

@@ -44,6 +44,21 @@ TEST(FormatRfc3339, RoundTrips) {
     EXPECT_EQ(Ms(FormatRfc3339(t * 1000)), t * 1000);
 }
 
+// The date part is remembered from the previous call: times within a day, across midnight, back
+// to an earlier day and before 1970 must each still get their own date.
+TEST(FormatRfc3339, SameDayAndDayChangesInAnyOrder) {
+  EXPECT_EQ(FormatRfc3339(1772495999000), "2026-03-02T23:59:59Z");
+  EXPECT_EQ(FormatRfc3339(1772442904000), "2026-03-02T09:15:04Z");
+  EXPECT_EQ(FormatRfc3339(1772496000000), "2026-03-03T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(1772495999999), "2026-03-02T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(-1000), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatRfc3339(-86400000), "1969-12-31T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(-86400001), "1969-12-30T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00Z");
+  for (int64_t t = 1772409600; t < 1772409600 + 3 * 86400; t += 3599)
+    EXPECT_EQ(Ms(FormatRfc3339(t * 1000 + 7)), t * 1000 + 7);
+}
+
 TEST(ToLocal, HourAndWeekday) {
   LocalTime lt = ToLocal(1772442904, 480);  // 2026-03-02 17:15 in China, a Monday
   EXPECT_EQ(lt.hour, 17);
