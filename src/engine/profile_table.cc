@@ -1,6 +1,8 @@
 #include "engine/profile_table.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "core/hash.h"
@@ -50,34 +52,46 @@ Profile* ProfileTable::Find(uint64_t key) {
   return const_cast<Profile*>(static_cast<const ProfileTable*>(this)->Find(key));
 }
 
-Profile* ProfileTable::InsertNew(Segment& seg, Profile p, Profile* carried) {
-  size_t cap = seg.slots.size();
+Profile* ProfileTable::InsertNew(Segment& seg, Profile p) {
+  static_assert(std::is_trivially_copyable_v<Profile>, "profiles are moved with memmove");
+  constexpr uint64_t kOneFarther = uint64_t{1} << kDistShift;
+  const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
+  Profile* slots = seg.slots.data();
   uint32_t i = Home(Hash(p.key), cap);
+  // Walk past the residents at least as far from their homes as `p` would be from its own.
   uint64_t dist = 0;
-  Profile* placed = nullptr;
   for (;;) {
-    if (dist > 255) {
-      *carried = p;  // the profile still looking for a slot (maybe a displaced resident)
-      return nullptr;
-    }
-    Profile& slot = seg.slots[i];
-    if (slot.key == 0) {
-      slot = p;
-      slot.key |= dist << kDistShift;
-      ++seg.count;
-      return placed ? placed : &slot;
-    }
-    uint64_t sdist = slot.key >> kDistShift;
-    if (sdist < dist) {
-      p.key |= dist << kDistShift;
-      std::swap(slot, p);
-      p.key &= kKeyBits;
-      if (!placed) placed = &slot;
-      dist = sdist;
-    }
+    const uint64_t tagged = slots[i].key;
+    if (tagged == 0 || (tagged >> kDistShift) < dist) break;
+    if (++dist > 255) return nullptr;
     if (++i == cap) i = 0;
-    ++dist;
   }
+  p.key |= dist << kDistShift;
+  if (slots[i].key != 0) {
+    // `p` takes slot i; the run of residents from i to the next empty slot moves up by one,
+    // each one slot farther from home. (The same table as displacing them one by one, Robin
+    // Hood style, but one memmove instead of a swap per slot: at 90% load runs are long.)
+    uint32_t e = i;
+    do {
+      if ((slots[e].key >> kDistShift) == 255) return nullptr;  // would not fit: grow first
+      if (++e == cap) e = 0;
+    } while (slots[e].key != 0);
+    auto shift_up = [&](uint32_t from, uint32_t to) {  // [from, to) -> [from + 1, to + 1)
+      std::memmove(slots + from + 1, slots + from, (to - from) * sizeof(Profile));
+      for (uint32_t k = from + 1; k <= to; ++k) slots[k].key += kOneFarther;
+    };
+    if (e > i) {
+      shift_up(i, e);
+    } else {  // the run wraps around the end of the segment
+      shift_up(0, e);
+      slots[0] = slots[cap - 1];
+      slots[0].key += kOneFarther;
+      shift_up(i, cap - 1);
+    }
+  }
+  slots[i] = p;
+  ++seg.count;
+  return &slots[i];
 }
 
 void ProfileTable::Grow(Segment& seg) {
@@ -86,11 +100,10 @@ void ProfileTable::Grow(Segment& seg) {
     std::vector<Profile, HugePageAllocator<Profile>> fresh(next);
     Segment grown{std::move(fresh), 0};
     bool ok = true;
-    Profile carried;
     for (Profile p : seg.slots) {
       if (p.key == 0) continue;
       p.key &= kKeyBits;
-      if (!InsertNew(grown, p, &carried)) {
+      if (!InsertNew(grown, p)) {
         ok = false;
         break;
       }
@@ -114,16 +127,36 @@ Profile* ProfileTable::FindOrInsert(uint64_t key) {
 }
 
 Profile* ProfileTable::Insert(Segment& seg, Profile p) {
-  // A probe distance past 255 (practically impossible below 90% load) forces growth; the
-  // profile that was still homeless then goes into the grown segment.
-  const uint64_t key = p.key & kKeyBits;
-  Profile carried;
-  if (Profile* at = InsertNew(seg, p, &carried)) return at;
-  do {
+  // A probe distance past 255 (practically impossible below 90% load) forces growth.
+  Profile* at = InsertNew(seg, p);
+  while (!at) {
     Grow(seg);
-    p = carried;
-  } while (!InsertNew(seg, p, &carried));
-  return Find(key);
+    at = InsertNew(seg, p);
+  }
+  return at;
+}
+
+bool ProfileTable::CheckLayout() const {
+  for (const auto& seg : segments_) {
+    const size_t cap = seg.slots.size();
+    size_t count = 0;
+    for (size_t i = 0; i < cap; ++i) {
+      const uint64_t tagged = seg.slots[i].key;
+      if (tagged == 0) continue;
+      ++count;
+      const uint64_t key = tagged & kKeyBits;
+      const uint64_t h = Hash(key);
+      if (&SegmentFor(h) != &seg) return false;
+      const size_t dist = (i + cap - Home(h, cap)) % cap;
+      if (dist != (tagged >> kDistShift)) return false;
+      // Robin Hood order: the next slot's resident is at most one slot farther from home.
+      const uint64_t next = seg.slots[(i + 1) % cap].key;
+      if (next != 0 && (next >> kDistShift) > dist + 1) return false;
+      if (Find(key) != &seg.slots[i]) return false;
+    }
+    if (count != seg.count) return false;
+  }
+  return true;
 }
 
 void ProfileTable::Put(const Profile& p) {

@@ -81,6 +81,9 @@ class ProfileTable {
   }
   // Inserts a complete profile (snapshot restore); replaces an existing one.
   void Put(const Profile& p);
+  // For tests: every profile sits at its recorded distance from its home, in Robin Hood order,
+  // and is found where it sits.
+  bool CheckLayout() const;
 
  private:
   struct Segment {
@@ -99,9 +102,9 @@ class ProfileTable {
   const Segment& SegmentFor(uint64_t h) const { return segments_[h >> (64 - kSegmentBits)]; }
   void Grow(Segment& seg);
   // Robin Hood insert of a profile known to be absent (its top byte clear); returns where `p`
-  // landed, or nullptr when a probe distance would not fit in the top byte, with the profile
-  // still without a slot in *carried (the caller grows the segment and inserts it).
-  static Profile* InsertNew(Segment& seg, Profile p, Profile* carried);
+  // landed, or nullptr, with the segment unchanged, when a probe distance would not fit in the
+  // top byte (the caller grows the segment and tries again).
+  static Profile* InsertNew(Segment& seg, Profile p);
   // Inserts a profile known to be absent; returns its slot.
   Profile* Insert(Segment& seg, Profile p);
 

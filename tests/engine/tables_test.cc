@@ -25,6 +25,9 @@ TEST(ProfileTable, MatchesAReferenceMapThroughGrowthAndSweeps) {
     ASSERT_EQ(p->key & kKeyMask, k);
     p->last_s = static_cast<uint32_t>(step);
     ref[k] = static_cast<uint32_t>(step);
+    if (step % 20000 == 0) {
+      ASSERT_TRUE(t.CheckLayout()) << "at step " << step;
+    }
     if (step % 100000 == 99999) {
       uint32_t cut = static_cast<uint32_t>(step - 50000);
       size_t expect = 0;
@@ -37,8 +40,10 @@ TEST(ProfileTable, MatchesAReferenceMapThroughGrowthAndSweeps) {
         }
       }
       EXPECT_EQ(t.Sweep(cut), expect);
+      ASSERT_TRUE(t.CheckLayout());
     }
   }
+  ASSERT_TRUE(t.CheckLayout());
   EXPECT_EQ(t.size(), ref.size());
   for (const auto& [k, v] : ref) {
     const Profile* p = t.Find(k);
@@ -52,6 +57,26 @@ TEST(ProfileTable, MatchesAReferenceMapThroughGrowthAndSweeps) {
     EXPECT_EQ(ref.at(p.key), p.last_s);  // ForEach hands out clean keys
   });
   EXPECT_EQ(seen, ref.size());
+}
+
+// Inserts shift runs of profiles up by one slot; in small segments at 90% load the runs often
+// wrap around a segment's end. Every layout along the way must stay a valid Robin Hood table.
+TEST(ProfileTable, RunsThatWrapAroundStayInRobinHoodOrder) {
+  ProfileTable t(16);  // 8 slots per segment to start with
+  for (uint64_t i = 0; i < 20000; ++i) {
+    Profile* p = t.FindOrInsert(Key(i * 7919));
+    ASSERT_EQ(p->key & kKeyMask, Key(i * 7919));
+    p->last_s = static_cast<uint32_t>(i + 1);  // the slot handed back is the profile's own
+    if (i < 600 || i % 97 == 0) {
+      ASSERT_TRUE(t.CheckLayout()) << "after " << i + 1 << " inserts";
+    }
+  }
+  ASSERT_TRUE(t.CheckLayout());
+  for (uint64_t i = 0; i < 20000; ++i) {
+    const Profile* p = t.Find(Key(i * 7919));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->last_s, i + 1);
+  }
 }
 
 TEST(ProfileTable, PutRestoresCompleteProfiles) {
