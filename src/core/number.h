@@ -19,7 +19,6 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "absl/container/flat_hash_map.h"
 #include "callguard/call.h"
 #include "callguard/status.h"
 
@@ -87,8 +86,7 @@ class Normaliser {
   std::string region_;
   uint16_t home_cc_;
   std::string home_cc_text_;
-  // On every record's path (two lookups per call): a flat table, no node chasing.
-  absl::flat_hash_map<uint64_t, ClassInfo> class_cache_;
+  std::unordered_map<uint64_t, ClassInfo> class_cache_;
   std::unordered_map<std::string, RawEntry> raw_cache_;
   std::string scratch_;
   bool is_country_code_[1000] = {};
