@@ -107,11 +107,15 @@ bool ParseTimestamp(std::string_view s, int naive_offset_min, int64_t* unix_ms) 
 }
 
 void AppendRfc3339(int64_t unix_ms, std::string* out) {
+  char buf[kRfc3339MaxChars];
+  out->append(buf, PutRfc3339(unix_ms, buf) - buf);
+}
+
+char* PutRfc3339(int64_t unix_ms, char* buf) {
   int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
   int ms = static_cast<int>(unix_ms - secs * 1000);
   int64_t z = (secs >= 0 ? secs : secs - 86399) / 86400;
   int64_t rem = secs - z * 86400;
-  char buf[24];
   auto put2 = [](char* p, unsigned v) {
     p[0] = static_cast<char>('0' + v / 10);
     p[1] = static_cast<char>('0' + v % 10);
@@ -157,7 +161,7 @@ void AppendRfc3339(int64_t unix_ms, std::string* out) {
     n = 23;
   }
   buf[n++] = 'Z';
-  out->append(buf, n);
+  return buf + n;
 }
 
 int64_t WallClockNs() {

@@ -21,6 +21,9 @@ std::string FormatRfc3339(int64_t unix_ms);
 int64_t WallClockNs();
 inline int64_t WallClockMs() { return WallClockNs() / 1000000; }
 void AppendRfc3339(int64_t unix_ms, std::string* out);
+// The same text written at `buf`, which must have room for kRfc3339MaxChars; returns its end.
+constexpr size_t kRfc3339MaxChars = 24;
+char* PutRfc3339(int64_t unix_ms, char* buf);
 
 // Parses a UTC offset "+08:00", "-05:30", "Z" or "UTC" into minutes east of UTC.
 bool ParseUtcOffset(std::string_view s, int* minutes);
