@@ -4,8 +4,10 @@
 // state and adds evidence, with no I/O, no locks, no allocation in steady state and bounded time.
 // observe() runs when the call is complete (a CDR) and updates the detector's own state. The
 // engine calls assess() on every detector, then the policy decides, then observe() on every
-// detector, one call at a time in start-time order, from one thread: a detector needs no locks,
-// and a verdict never depends on a later call. A detector never decides the action.
+// detector, one call at a time in start-time order; each detector is only ever called from one
+// thread at a time (in `score`'s pipeline, those that learn nothing run on another thread than
+// those that learn, see learns()): a detector needs no locks, and a verdict never depends on a
+// later call. A detector never decides the action.
 #pragma once
 
 #include <string_view>
