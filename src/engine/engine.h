@@ -102,9 +102,6 @@ class Engine {
   void PrefetchShared(const Call& call) const;
   void PrefetchLearned(const Call& call) const;
   const Evidence& evidence() const { return evidence_; }
-  // Exchanges the last call's evidence with `out` (no copy), for pipelines that format verdicts
-  // on another thread.
-  void SwapEvidence(Evidence* out) { evidence_.Swap(*out); }
   const Decision& decision() const { return decision_; }
 
   StateStats state_stats() const;
