@@ -122,7 +122,11 @@ const loaded = (page, what) => page.waitForSelector(`#page[data-page="${what}"][
     await shot(page, '4-appeals.png');
     await row.locator('[data-testid="appeal-note"]').fill('verified by phone');
     await row.locator('[data-testid="appeal-clear"]').click();
-    await page.waitForFunction(() => !document.getElementById('flash').hidden);
+    // Wait for this action's own message: an earlier one may still be showing (6 s).
+    await page.waitForFunction((id) => {
+      const f = document.getElementById('flash');
+      return !f.hidden && f.textContent.includes(`Appeal ${id}:`);
+    }, ap.id);
     const decided = (await api('/v1/appeals/' + ap.id)).body;
     check('appeal: recorded as cleared with the note', decided.status === 'cleared' && decided.decision_note === 'verified by phone',
       JSON.stringify(decided));
@@ -168,7 +172,11 @@ const loaded = (page, what) => page.waitForSelector(`#page[data-page="${what}"][
     await arow.locator('[data-testid="task-outcome"]').selectOption('prevented');
     await arow.locator('[data-testid="task-note"]').fill('family reached, no transfer');
     await arow.locator('[data-testid="task-done"]').click();
-    await page.waitForFunction(() => !document.getElementById('flash').hidden);
+    // The acknowledgement's message may still be showing: wait for the outcome's own.
+    await page.waitForFunction(() => {
+      const f = document.getElementById('flash');
+      return !f.hidden && f.textContent.endsWith(': prevented');
+    });
     const done = (await api('/v1/victims/tasks?state=done')).body.tasks.find((x) => x.id === t.id);
     check('victims queue: acknowledged, then closed with the outcome and note',
       done && done.outcome === 'prevented' && done.note === 'family reached, no transfer', JSON.stringify(done));
