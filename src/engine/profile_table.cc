@@ -94,21 +94,58 @@ Profile* ProfileTable::InsertNew(Segment& seg, Profile p) {
   return &slots[i];
 }
 
+bool ProfileTable::Rehash(const Segment& from, Segment& to) {
+  // The old segment is in Robin Hood order: homes never decrease along it, except that the run
+  // at its start may hold profiles whose homes are at its end (the probe wrapped around). Read
+  // in home order (the unwrapped part, then the wrapped head), new homes never decrease either,
+  // except between profiles that shared an old home. So almost every profile can simply be
+  // placed at its new home or right after the one placed before it: no probing, no shifting.
+  // The exceptions (a shared old home whose new homes come out in the other order, and the end
+  // of the new segment, where runs wrap) take the general insert.
+  const uint32_t old_cap = static_cast<uint32_t>(from.slots.size());
+  const uint32_t cap = static_cast<uint32_t>(to.slots.size());
+  const Profile* old = from.slots.data();
+  Profile* slots = to.slots.data();
+  uint32_t wrapped = 0;  // profiles at the old segment's start whose homes are at its end
+  while (wrapped < old_cap && old[wrapped].key != 0 && (old[wrapped].key >> kDistShift) > wrapped)
+    ++wrapped;
+  int64_t last = -1;      // where the previous profile went (every slot after it is empty)
+  uint32_t max_home = 0;  // the largest new home placed so far
+  bool general = false;   // from here on, every profile takes the general insert
+  auto place = [&](Profile p) {
+    p.key &= kKeyBits;
+    const uint32_t home = Home(Hash(p.key), cap);
+    if (!general && home >= max_home) {
+      const uint64_t at = std::max<int64_t>(home, last + 1);
+      if (at < cap) {
+        if (at - home > 255) return false;
+        p.key |= (at - home) << kDistShift;
+        slots[at] = p;
+        ++to.count;
+        last = static_cast<int64_t>(at);
+        max_home = home;
+        return true;
+      }
+      general = true;  // the run reaches the end of the segment and wraps
+    }
+    if (!InsertNew(to, p)) return false;
+    max_home = std::max(max_home, home);
+    // The insert moved the run it landed in up by one slot, perhaps onto the slot after `last`.
+    if (!general && last + 1 < cap && slots[last + 1].key != 0) ++last;
+    return true;
+  };
+  for (uint32_t i = wrapped; i < old_cap; ++i)
+    if (old[i].key != 0 && !place(old[i])) return false;
+  for (uint32_t i = 0; i < wrapped; ++i)
+    if (!place(old[i])) return false;
+  return true;
+}
+
 void ProfileTable::Grow(Segment& seg) {
   for (size_t next = std::max(seg.slots.size() + 8, seg.slots.size() + seg.slots.size() / 4);;
        next += next / 4) {
-    std::vector<Profile, HugePageAllocator<Profile>> fresh(next);
-    Segment grown{std::move(fresh), 0};
-    bool ok = true;
-    for (Profile p : seg.slots) {
-      if (p.key == 0) continue;
-      p.key &= kKeyBits;
-      if (!InsertNew(grown, p)) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) {
+    Segment grown{std::vector<Profile, HugePageAllocator<Profile>>(next), 0};
+    if (Rehash(seg, grown)) {
       seg = std::move(grown);
       return;
     }

@@ -101,6 +101,9 @@ class ProfileTable {
   Segment& SegmentFor(uint64_t h) { return segments_[h >> (64 - kSegmentBits)]; }
   const Segment& SegmentFor(uint64_t h) const { return segments_[h >> (64 - kSegmentBits)]; }
   void Grow(Segment& seg);
+  // Moves every profile of `from` into the empty, larger `to`; false (with `to` partly
+  // filled) when a probe distance would not fit in the top byte.
+  static bool Rehash(const Segment& from, Segment& to);
   // Robin Hood insert of a profile known to be absent (its top byte clear); returns where `p`
   // landed, or nullptr, with the segment unchanged, when a probe distance would not fit in the
   // top byte (the caller grows the segment and tries again).

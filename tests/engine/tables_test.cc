@@ -3,6 +3,7 @@
 
 #include <random>
 #include <unordered_map>
+#include <vector>
 
 #include "core/huge_pages.h"
 #include "core/number.h"
@@ -76,6 +77,33 @@ TEST(ProfileTable, RunsThatWrapAroundStayInRobinHoodOrder) {
     const Profile* p = t.Find(Key(i * 7919));
     ASSERT_NE(p, nullptr);
     EXPECT_EQ(p->last_s, i + 1);
+  }
+}
+
+// Growth places profiles in their new segment in one pass, relying on the old segment's Robin
+// Hood order (wrapped runs included). Check the layout and every profile's contents right after
+// each growth, from segments of 8 slots (where runs wrap often) to thousands.
+TEST(ProfileTable, GrowthMovesEveryProfileIntoRobinHoodOrder) {
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    ProfileTable t(16);
+    std::mt19937_64 rng(seed);
+    std::vector<uint64_t> keys;
+    size_t slots = t.slots(), growths = 0;
+    for (uint64_t i = 0; i < 40000; ++i) {
+      keys.push_back(Key(rng() % 100000000));
+      Profile* p = t.FindOrInsert(keys.back());
+      p->last_s = static_cast<uint32_t>(keys.back() % 1000003);
+      if (t.slots() == slots) continue;
+      slots = t.slots();
+      ++growths;
+      ASSERT_TRUE(t.CheckLayout()) << "seed " << seed << ", after " << i + 1 << " inserts";
+      for (uint64_t k : keys) {
+        const Profile* q = t.Find(k);
+        ASSERT_NE(q, nullptr);
+        ASSERT_EQ(q->last_s, k % 1000003);
+      }
+    }
+    EXPECT_GT(growths, 200u);  // 16 segments, each grown from 8 slots many times
   }
 }
 
