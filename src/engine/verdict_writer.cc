@@ -6,6 +6,10 @@
 
 #include "core/time.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace callguard {
 
 namespace {
@@ -22,15 +26,37 @@ char* PutRaw(char* p, std::string_view s) {
   return p + s.size();
 }
 
-char* PutJsonString(char* p, std::string_view s) {
-  *p++ = '"';
+// Length of the prefix of `s` that JSON can carry as it is (no control character, quote or
+// backslash), copied to `p` on the way. `p` has room for 6 bytes per byte of `s`.
+size_t PutPlainPrefix(char* p, std::string_view s) {
   size_t plain = 0;
-  while (plain < s.size()) {
+#if defined(__SSE2__)
+  // 16 bytes per step: store the block, then keep only its plain part. Reason details are
+  // most of a verdict line's text (bench/micro_bench BM_VerdictJson).
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                below_space = _mm_set1_epi8(0x1f);
+  for (; plain + 16 <= s.size(); plain += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + plain));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + plain), v);
+    __m128i bad = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+        _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space));  // unsigned v <= 0x1f
+    unsigned m = static_cast<unsigned>(_mm_movemask_epi8(bad));
+    if (m != 0) return plain + static_cast<size_t>(__builtin_ctz(m));
+  }
+#endif
+  for (; plain < s.size(); ++plain) {
     unsigned char c = static_cast<unsigned char>(s[plain]);
     if (c < 0x20 || c == '"' || c == '\\') break;
-    ++plain;
+    p[plain] = s[plain];
   }
-  p = PutRaw(p, s.substr(0, plain));  // usually the whole string
+  return plain;
+}
+
+char* PutJsonString(char* p, std::string_view s) {
+  *p++ = '"';
+  const size_t plain = PutPlainPrefix(p, s);
+  p += plain;
   for (char ch : s.substr(plain)) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (c >= 0x20 && c != '"' && c != '\\') {

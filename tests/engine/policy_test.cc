@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "engine/verdict_writer.h"
@@ -80,6 +81,55 @@ TEST(VerdictJson, MatchesTheContract) {
   std::string shadow;
   AppendVerdictJson(c, d, ev, true, &shadow);
   EXPECT_EQ(nlohmann::json::parse(shadow)["decided"], "warn");
+}
+
+// The escaper copies 16 bytes at a time while nothing needs escaping: every special byte must be
+// caught at every position of a block and of the byte-by-byte tail.
+TEST(VerdictJson, EscapesEveryByteAtEveryPosition) {
+  auto reference = [](std::string_view s) {
+    std::string o = "\"";
+    for (char ch : s) {
+      unsigned char c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        o += '\\';
+        o += ch;
+      } else if (c == '\n') {
+        o += "\\n";
+      } else if (c == '\r') {
+        o += "\\r";
+      } else if (c == '\t') {
+        o += "\\t";
+      } else if (c < 0x20) {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", c);
+        o += b;
+      } else {
+        o += ch;
+      }
+    }
+    return o + "\"";
+  };
+  const std::string specials = std::string("\"\\\n\r\t\x01\x1f", 7) + std::string(1, '\0');
+  const std::string plain_edges = "\x20\x7f\x80\xc3\xa9\xff~A";
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string base;
+    for (size_t i = 0; i < len; ++i) base += static_cast<char>('a' + i % 26);
+    std::string out;
+    AppendJsonString(base, &out);
+    ASSERT_EQ(out, reference(base));
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (char c : specials + plain_edges) {
+        std::string s = base;
+        s[pos] = c;
+        s += base.substr(0, pos % 5);  // and a second special byte later on, sometimes
+        if (pos % 3 == 0 && s.size() > pos + 1) s[s.size() - 1] = '"';
+        out = "x";  // appends after what is there
+        AppendJsonString(s, &out);
+        ASSERT_EQ(out, "x" + reference(s))
+            << "length " << len << ", byte " << int(c) << " at " << pos;
+      }
+    }
+  }
 }
 
 TEST(VerdictJson, Decimals) {
