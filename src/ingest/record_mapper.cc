@@ -69,9 +69,21 @@ bool ParseBool(std::string_view v, bool* out) {
 
 bool ParseDouble(std::string_view v, double* out) {
   if (v.empty()) return false;
+  // Whole seconds, the usual spelling of durations: up to 15 digits are exact as a double.
+  if (v.size() <= 15) {
+    uint64_t n = 0;
+    size_t i = 0;
+    for (; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) n = n * 10 + (v[i] - '0');
+    if (i == v.size()) {
+      *out = static_cast<double>(n);
+      return true;
+    }
+  }
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), *out);
   return ec == std::errc() && p == v.data() + v.size();
 }
+
+bool IsAsciiLetter(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 std::string Quote(std::string_view v) {
   std::string s(v.substr(0, 40));
@@ -167,14 +179,13 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
   std::string_view cc = Trim(f[kOriginCountry]);
   call->origin_country.clear();
   if (!cc.empty()) {
-    if (cc.size() != 2 || !std::isalpha(static_cast<unsigned char>(cc[0])) ||
-        !std::isalpha(static_cast<unsigned char>(cc[1]))) {
+    if (cc.size() != 2 || !IsAsciiLetter(cc[0]) || !IsAsciiLetter(cc[1])) {
       why->code = "bad_value";
       why->message = "origin_country: " + Quote(cc) + " is not an ISO 3166-1 alpha-2 code";
       return false;
     }
-    call->origin_country.push_back(static_cast<char>(std::toupper(cc[0])));
-    call->origin_country.push_back(static_cast<char>(std::toupper(cc[1])));
+    const char upper[2] = {static_cast<char>(cc[0] & ~0x20), static_cast<char>(cc[1] & ~0x20)};
+    call->origin_country.assign(upper, 2);
   }
   std::string_view ip = Trim(f[kOriginIp]);
   call->origin_ip = IpAddress();
