@@ -1,12 +1,15 @@
 // Micro-benchmarks of the hot path's parts (Google Benchmark). Not tests: they measure.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <random>
 
 #include "core/number.h"
 #include "engine/engine.h"
 #include "engine/profile_table.h"
 #include "engine/verdict_writer.h"
+#include "ingest/cdr_reader.h"
 #include "ingest/csv_splitter.h"
 
 using namespace callguard;  // NOLINT
@@ -64,6 +67,46 @@ void BM_CsvSplit(benchmark::State& st) {
 BENCHMARK(BM_CsvSplit);
 
 // The engine alone (all four detectors) on calls already parsed, over `range(0)` numbers.
+// The reader thread's work: CSV records of the bench's shape, split, checked, mapped and
+// normalised into a ring of Calls as large as one of score's batches (cold memory, like there).
+void BM_ReadCsv(benchmark::State& st) {
+  constexpr int kRecords = 500000;
+  static const std::string path = [] {
+    std::string p = (std::filesystem::temp_directory_path() / "callguard_bm_read.csv").string();
+    std::FILE* f = std::fopen(p.c_str(), "w");
+    std::fputs(
+        "call_id,start_time,caller,callee,answered,duration_s,ring_s,ingress,"
+        "origin_country,origin_ip,label\n",
+        f);
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < kRecords; ++i) {
+      std::fprintf(
+          f, "c%d,2026-03-02T%02d:%02d:%02dZ,+86138%08llu,+86139%08llu,%d,%d,%d,%s,CN,,legit\n", i,
+          i / 3600 % 24, i / 60 % 60, i % 60, static_cast<unsigned long long>(rng() % 100000000),
+          static_cast<unsigned long long>(rng() % 100000000), i % 3 != 0,
+          static_cast<int>(rng() % 300), static_cast<int>(rng() % 30),
+          i % 10 == 0 ? "international" : "mobile");
+    }
+    std::fclose(f);
+    return p;
+  }();
+  Config cfg;
+  auto norm = std::move(Normaliser::Create("CN").value());
+  std::vector<Call> ring(4096);
+  Rejected rej;
+  auto read_all = [&] {
+    auto reader = std::move(CdrReader::Open(path, CdrFormat::kAuto, cfg, norm.get()).value());
+    size_t i = 0;
+    while (reader->Next(&ring[i++ & 4095], &rej) != CdrReader::Outcome::kEnd) {
+    }
+    benchmark::DoNotOptimize(ring[0].caller.key);
+  };
+  read_all();  // fills the normaliser's class cache, as a long run would have
+  for (auto _ : st) read_all();
+  st.SetItemsProcessed(st.iterations() * kRecords);
+}
+BENCHMARK(BM_ReadCsv)->Unit(benchmark::kMillisecond);
+
 void BM_EngineProcess(benchmark::State& st) {
   Config cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 64}\n", "").value();
   auto engine = std::move(Engine::Create(cfg, nullptr).value());

@@ -110,7 +110,6 @@ Result<std::unique_ptr<Normaliser>> Normaliser::Create(std::string_view region) 
 
 Normaliser::Normaliser(std::string region, uint16_t home_cc)
     : region_(std::move(region)), home_cc_(home_cc), home_cc_text_(std::to_string(home_cc)) {
-  class_cache_.reserve(1 << 16);
   auto* util = pn::PhoneNumberUtil::GetInstance();
   for (int cc = 1; cc < 1000; ++cc) {
     std::string r;
@@ -156,18 +155,37 @@ Normaliser::ClassInfo Normaliser::ClassifyUncached(std::string_view digits) {
 Normaliser::ClassInfo Normaliser::Classify(std::string_view digits) {
   size_t p = std::min<size_t>(digits.size(), kClassPrefixDigits);
   uint64_t key = PackE164(digits.substr(0, p)) ^ (static_cast<uint64_t>(digits.size()) << 56);
-  auto it = class_cache_.find(key);
-  if (it != class_cache_.end()) {
+  if (const ClassInfo* hit = class_cache_.Find(key)) {
     ++stats_.fast_path;
-    return it->second;
+    return *hit;
   }
   ClassInfo info = ClassifyUncached(digits);
-  class_cache_.emplace(key, info);
+  class_cache_.Insert(key, info);
   return info;
 }
 
+void Normaliser::ClassCache::Insert(uint64_t key, ClassInfo info) {
+  if (2 * (size_ + 1) > slots_.size()) {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    --shift_;
+    for (const Slot& s : old) {
+      size_t i = Index(s.key);
+      if (s.key == 0) continue;
+      while (slots_[i].key != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+    }
+  }
+  size_t i = Index(key);
+  while (slots_[i].key != 0) i = (i + 1) & (slots_.size() - 1);
+  slots_[i] = Slot{key, info};
+  ++size_;
+}
+
 void Normaliser::MergeClassCache(const Normaliser& other) {
-  for (const auto& [k, v] : other.class_cache_) class_cache_.emplace(k, v);
+  other.class_cache_.ForEach([&](uint64_t key, ClassInfo info) {
+    if (!class_cache_.Find(key)) class_cache_.Insert(key, info);
+  });
 }
 
 void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info,

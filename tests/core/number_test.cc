@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
+#include <vector>
 
 namespace callguard {
 namespace {
@@ -131,6 +133,39 @@ TEST_F(NormaliserTest, CachedAnswersEqualLibphonenumber) {
     ++checked;
   }
   EXPECT_GT(checked, 15000);
+}
+
+// Real numbering plans give the class cache hundreds of thousands of classes (one per 9-digit
+// prefix of every mobile range). Fill it well past its first size, then ask again: every answer
+// comes from the cache and equals the first one; a second normaliser warmed by
+// MergeClassCache answers the same without parsing.
+TEST_F(NormaliserTest, ManyClassesAreKeptAndShared) {
+  std::vector<std::string> raws;
+  for (int block : {130, 138, 159, 186}) {
+    for (int i = 0; i < 3000; ++i) {
+      char b[32];
+      std::snprintf(b, sizeof b, "+86%d%04d%04d", block, i, (i * 7919) % 10000);
+      raws.push_back(b);
+    }
+  }
+  std::vector<Number> first(raws.size());
+  for (size_t i = 0; i < raws.size(); ++i) norm_->Normalise(raws[i], &first[i]);
+  EXPECT_EQ(norm_->class_cache_size(), raws.size());  // one class per 9-digit prefix
+  const uint64_t parses = norm_->stats().libphonenumber_parses;
+  auto warm = std::move(Normaliser::Create("CN").value());
+  warm->MergeClassCache(*norm_);
+  EXPECT_EQ(warm->class_cache_size(), raws.size());
+  for (size_t i = 0; i < raws.size(); ++i) {
+    for (Normaliser* n : {norm_.get(), warm.get()}) {
+      Number again;
+      n->Normalise(raws[i], &again);
+      ASSERT_EQ(again.key, first[i].key) << raws[i];
+      ASSERT_EQ(again.status, first[i].status) << raws[i];
+      ASSERT_EQ(again.type, first[i].type) << raws[i];
+    }
+  }
+  EXPECT_EQ(norm_->stats().libphonenumber_parses, parses);
+  EXPECT_EQ(warm->stats().libphonenumber_parses, 0u);
 }
 
 TEST(NormaliserCreate, RejectsUnknownRegion) {
