@@ -191,8 +191,12 @@ void Normaliser::MergeClassCache(const Normaliser& other) {
 void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info,
                               Number* out) {
   out->key = PackE164(digits);
-  out->e164.assign(1, '+');
-  out->e164.append(digits);
+  if (digits.data() == raw.data() + 1 && raw.size() == digits.size() + 1 && raw[0] == '+') {
+    out->e164.assign(raw);  // the record already spells it in E.164: one copy
+  } else {
+    out->e164.assign(1, '+');
+    out->e164.append(digits);
+  }
   out->status = info.status;
   out->type = info.type;
   out->country_code = CountryCodeOf(digits);

@@ -83,6 +83,15 @@ bool ParseDouble(std::string_view v, double* out) {
   return ec == std::errc() && p == v.data() + v.size();
 }
 
+// Most optional text columns are empty in most records: clearing needs no library call.
+void SetText(std::string_view v, std::string* out) {
+  if (v.empty()) {
+    out->clear();
+  } else {
+    out->assign(v);
+  }
+}
+
 bool IsAsciiLetter(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 std::string Quote(std::string_view v) {
@@ -175,7 +184,7 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
                    " is not one of mobile, fixed, voip, international, interconnect";
     return false;
   }
-  call->trunk.assign(Trim(f[kTrunk]));
+  SetText(Trim(f[kTrunk]), &call->trunk);
   std::string_view cc = Trim(f[kOriginCountry]);
   call->origin_country.clear();
   if (!cc.empty()) {
@@ -208,9 +217,9 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
     why->message = "attestation: " + Quote(att) + " is not A, B, C or empty";
     return false;
   }
-  call->imei.assign(Trim(f[kImei]));
-  call->cell.assign(Trim(f[kCell]));
-  call->origid.assign(Trim(f[kOrigid]));
+  SetText(Trim(f[kImei]), &call->imei);
+  SetText(Trim(f[kCell]), &call->cell);
+  SetText(Trim(f[kOrigid]), &call->origid);
   std::string_view lab = Trim(f[kLabel]);
   if (lab.empty()) {
     call->label = Label::kUnknown;
@@ -223,7 +232,7 @@ bool RecordMapper::MapCanonical(const std::array<std::string_view, kFieldCount>&
     why->message = "label: " + Quote(lab) + " is not scam, legit, 1 or 0";
     return false;
   }
-  call->operation.assign(Trim(f[kOperation]));
+  SetText(Trim(f[kOperation]), &call->operation);
   return true;
 }
 
