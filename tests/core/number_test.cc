@@ -81,6 +81,33 @@ TEST_F(NormaliserTest, InvalidNumbersStayWithAReason) {
   EXPECT_NE(junk.key, N("hello there").key);
 }
 
+// PackE164 reads eight digits at a time; it must equal the digit-by-digit value for every
+// length and every digit in every position.
+TEST(NumberKey, PackingEqualsTheDigitValue) {
+  std::mt19937_64 rng(11);
+  auto check = [](const std::string& d) {
+    uint64_t v = 0;
+    for (char c : d) v = v * 10 + static_cast<uint64_t>(c - '0');
+    ASSERT_EQ(PackE164(d), (static_cast<uint64_t>(d.size()) << 50) | v) << d;
+  };
+  for (size_t len = 0; len <= 15; ++len) {
+    check(std::string(len, '0'));
+    check(std::string(len, '9'));
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (char c = '0'; c <= '9'; ++c) {
+        std::string d(len, '5');
+        d[pos] = c;
+        check(d);
+      }
+    }
+    for (int i = 0; i < 2000; ++i) {
+      std::string d;
+      for (size_t k = 0; k < len; ++k) d.push_back(static_cast<char>('0' + rng() % 10));
+      check(d);
+    }
+  }
+}
+
 TEST(NumberKey, PackingIsUniqueAndReversible) {
   EXPECT_NE(PackE164("1234"), PackE164("01234"));
   EXPECT_NE(PackE164("861"), PackE164("8610"));
