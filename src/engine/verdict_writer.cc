@@ -1,5 +1,6 @@
 #include "engine/verdict_writer.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -136,49 +137,61 @@ void AppendDecimal(double v, std::string* out) {
   AppendBounded(out, kMaxDecimalChars, [&](char* p) { return PutDecimal(p, v); });
 }
 
-void AppendVerdictJson(const Call& call, const Decision& d, const Evidence& ev, bool shadow,
-                       std::string* out) {
+namespace {
+
+size_t VerdictJsonBound(const Call& call, const Evidence& ev) {
   constexpr size_t kFixed = 160;  // the keys, punctuation and action names of one line
   size_t bound = kFixed + kRfc3339MaxChars + kMaxDecimalChars + JsonStringBound(call.call_id) +
                  JsonStringBound(call.caller.text) + JsonStringBound(call.callee.text);
   for (const Reason& r : ev)
     bound += 64 + r.detector.size() + r.code.size() + kMaxDecimalChars + JsonStringBound(r.detail);
-  AppendBounded(out, bound, [&](char* p) {
-    p = PutRaw(p, "{\"call_id\":");
-    p = PutJsonString(p, call.call_id);
-    p = PutRaw(p, ",\"start_time\":\"");
-    p = PutRfc3339(call.start_ms, p);
-    p = PutRaw(p, "\",\"caller\":");
-    p = PutJsonString(p, call.caller.text);
-    p = PutRaw(p, ",\"callee\":");
-    p = PutJsonString(p, call.callee.text);
-    p = PutRaw(p, ",\"score\":");
-    p = PutDecimal(p, d.score);
-    p = PutRaw(p, ",\"action\":\"");
-    p = PutRaw(p, ToString(d.action));
+  return bound;
+}
+
+char* PutVerdictJson(char* p, const Call& call, const Decision& d, const Evidence& ev,
+                     bool shadow) {
+  p = PutRaw(p, "{\"call_id\":");
+  p = PutJsonString(p, call.call_id);
+  p = PutRaw(p, ",\"start_time\":\"");
+  p = PutRfc3339(call.start_ms, p);
+  p = PutRaw(p, "\",\"caller\":");
+  p = PutJsonString(p, call.caller.text);
+  p = PutRaw(p, ",\"callee\":");
+  p = PutJsonString(p, call.callee.text);
+  p = PutRaw(p, ",\"score\":");
+  p = PutDecimal(p, d.score);
+  p = PutRaw(p, ",\"action\":\"");
+  p = PutRaw(p, ToString(d.action));
+  *p++ = '"';
+  if (shadow) {
+    p = PutRaw(p, ",\"decided\":\"");
+    p = PutRaw(p, ToString(d.decided));
     *p++ = '"';
-    if (shadow) {
-      p = PutRaw(p, ",\"decided\":\"");
-      p = PutRaw(p, ToString(d.decided));
-      *p++ = '"';
-    }
-    p = PutRaw(p, ",\"reasons\":[");
-    bool first = true;
-    for (const Reason& r : ev) {
-      if (!first) *p++ = ',';
-      first = false;
-      p = PutRaw(p, "{\"detector\":\"");
-      p = PutRaw(p, r.detector);
-      p = PutRaw(p, "\",\"code\":\"");
-      p = PutRaw(p, r.code);
-      p = PutRaw(p, "\",\"weight\":");
-      p = PutDecimal(p, r.weight);
-      p = PutRaw(p, ",\"detail\":");
-      p = PutJsonString(p, r.detail);
-      *p++ = '}';
-    }
-    return PutRaw(p, "]}");
-  });
+  }
+  p = PutRaw(p, ",\"reasons\":[");
+  bool first = true;
+  for (const Reason& r : ev) {
+    if (!first) *p++ = ',';
+    first = false;
+    p = PutRaw(p, "{\"detector\":\"");
+    p = PutRaw(p, r.detector);
+    p = PutRaw(p, "\",\"code\":\"");
+    p = PutRaw(p, r.code);
+    p = PutRaw(p, "\",\"weight\":");
+    p = PutDecimal(p, r.weight);
+    p = PutRaw(p, ",\"detail\":");
+    p = PutJsonString(p, r.detail);
+    *p++ = '}';
+  }
+  return PutRaw(p, "]}");
+}
+
+}  // namespace
+
+void AppendVerdictJson(const Call& call, const Decision& d, const Evidence& ev, bool shadow,
+                       std::string* out) {
+  AppendBounded(out, VerdictJsonBound(call, ev),
+                [&](char* p) { return PutVerdictJson(p, call, d, ev, shadow); });
 }
 
 VerdictWriter::~VerdictWriter() {
@@ -196,19 +209,29 @@ Status VerdictWriter::Open(const std::string& path, bool shadow) {
     if (!f_) return Status::IoError(path + ": cannot create: " + std::strerror(errno));
     owns_ = true;
   }
-  buf_.reserve(1 << 20);
   return Status::Ok();
 }
 
 void VerdictWriter::Flush() {
-  if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size()) failed_ = true;
-  buf_.clear();
+  if (used_ > 0 && std::fwrite(buf_.get(), 1, used_, f_) != used_) failed_ = true;
+  used_ = 0;
 }
 
 void VerdictWriter::Write(const Call& call, const Decision& d, const Evidence& ev) {
-  AppendVerdictJson(call, d, ev, shadow_, &buf_);
-  buf_.push_back('\n');
-  if (buf_.size() >= (1 << 20)) Flush();
+  // Lines are written straight into the buffer, within their worst-case size: unlike a
+  // std::string grown per line, nothing zero-fills the room first.
+  const size_t bound = VerdictJsonBound(call, ev) + 1;
+  if (used_ + bound > capacity_) {
+    Flush();
+    if (bound > capacity_) {
+      capacity_ = std::max(bound, kFlushBytes + kFlushBytes / 2);
+      buf_.reset(new char[capacity_]);
+    }
+  }
+  char* end = PutVerdictJson(buf_.get() + used_, call, d, ev, shadow_);
+  *end++ = '\n';
+  used_ = static_cast<size_t>(end - buf_.get());
+  if (used_ >= kFlushBytes) Flush();
 }
 
 Status VerdictWriter::Close() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "callguard/call.h"
@@ -37,7 +38,9 @@ class VerdictWriter {
   bool shadow_ = false;
   bool failed_ = false;
   std::string path_;
-  std::string buf_;
+  static constexpr size_t kFlushBytes = size_t{1} << 20;
+  std::unique_ptr<char[]> buf_;
+  size_t used_ = 0, capacity_ = 0;
 };
 
 }  // namespace callguard

@@ -132,6 +132,31 @@ TEST(VerdictJson, EscapesEveryByteAtEveryPosition) {
   }
 }
 
+// VerdictWriter writes lines straight into its 1 MiB buffer within their worst-case size:
+// lines of every size, including one far larger than the buffer, come out whole and in order.
+TEST(VerdictJson, WriterKeepsEveryLineWholeAndInOrder) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/v.jsonl";
+  VerdictWriter w;
+  ASSERT_TRUE(w.Open(path, false).ok());
+  std::string expected;
+  for (int i = 0; i < 30000; ++i) {
+    Call c = testing::MakeCall("2026-03-02T09:15:04Z", "+8613800138000", "+8613900139000");
+    c.call_id = "c-" + std::to_string(i);
+    Evidence ev;
+    const size_t detail_bytes = i == 15000 ? (size_t{3} << 20) : static_cast<size_t>(i % 300);
+    if (i % 3 != 0) ev.Add("behaviour", "fanout_burst", 1.5, std::string(detail_bytes, 'x'));
+    Decision d = Decide(ev, PolicyConfig(), false);
+    w.Write(c, d, ev);
+    AppendVerdictJson(c, d, ev, false, &expected);
+    expected.push_back('\n');
+  }
+  ASSERT_TRUE(w.Close().ok());
+  const std::string got = testing::ReadFile(path);
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+}
+
 TEST(VerdictJson, Decimals) {
   auto f = [](double v) {
     std::string s;
