@@ -177,37 +177,17 @@ Normaliser::ClassInfo Normaliser::ClassifyUncached(std::string_view digits) {
 Normaliser::ClassInfo Normaliser::Classify(std::string_view digits) {
   size_t p = std::min<size_t>(digits.size(), kClassPrefixDigits);
   uint64_t key = PackE164(digits.substr(0, p)) ^ (static_cast<uint64_t>(digits.size()) << 56);
-  if (const ClassInfo* hit = class_cache_.Find(key)) {
+  if (auto it = class_cache_.find(key); it != class_cache_.end()) {
     ++stats_.fast_path;
-    return *hit;
+    return it->second;
   }
   ClassInfo info = ClassifyUncached(digits);
-  class_cache_.Insert(key, info);
+  class_cache_.emplace(key, info);
   return info;
 }
 
-void Normaliser::ClassCache::Insert(uint64_t key, ClassInfo info) {
-  if (2 * (size_ + 1) > slots_.size()) {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    --shift_;
-    for (const Slot& s : old) {
-      size_t i = Index(s.key);
-      if (s.key == 0) continue;
-      while (slots_[i].key != 0) i = (i + 1) & (slots_.size() - 1);
-      slots_[i] = s;
-    }
-  }
-  size_t i = Index(key);
-  while (slots_[i].key != 0) i = (i + 1) & (slots_.size() - 1);
-  slots_[i] = Slot{key, info};
-  ++size_;
-}
-
 void Normaliser::MergeClassCache(const Normaliser& other) {
-  other.class_cache_.ForEach([&](uint64_t key, ClassInfo info) {
-    if (!class_cache_.Find(key)) class_cache_.Insert(key, info);
-  });
+  for (const auto& [key, info] : other.class_cache_) class_cache_.emplace(key, info);
 }
 
 void Normaliser::FillFromE164(std::string_view digits, std::string_view raw, ClassInfo info,
