@@ -197,6 +197,9 @@ std::string Metrics::Prometheus() const {
           victim_escalations);
   counter("callguard_victim_queue_dropped_total", "records not graded (queue full)",
           victim_queue_dropped);
+  gauge("callguard_victim_backlog",
+        "call records waiting for the victim grader (0: every task they make is stored)",
+        victim_backlog);
   counter("callguard_origid_noted_total",
           "verified STIR/SHAKEN origination ids of screened calls, kept for their call records",
           origid_noted);

@@ -94,6 +94,7 @@ struct Metrics {
   Counter victim_task_lag_max_ms{0};  // gauge: the slowest record-to-task time so far
   Counter victim_escalations{0};      // unanswered voice calls turned into home visits
   Counter victim_queue_dropped{0};    // records not graded: the grading queue was full
+  Counter victim_backlog{0};          // gauge: records handed to the grader and not yet graded
   Counter origid_noted{0};   // verified origination ids of screened calls, kept for their records
   Counter origid_joined{0};  // call records that got their origid from the screened INVITE
   Counter ops_runs{0};

@@ -89,6 +89,7 @@ void LiveInvestigation::OnCall(const Call& c, double score, int64_t arrived_ms) 
       return;
     }
     queue_.push_back({c, score, arrived_ms});
+    metrics_->victim_backlog.fetch_add(1, std::memory_order_relaxed);
     if (!origid.empty()) queue_.back().call.origid = std::move(origid);
   }
   cv_.notify_one();
@@ -127,8 +128,6 @@ void LiveInvestigation::Emit(const investigate::Task& t, int64_t arrived_ms) {
 }
 
 void LiveInvestigation::GradeLoop() {
-  const double risky = cfg_.policy.warn;
-  investigate::Contact ct;
   for (;;) {
     Item it;
     {
@@ -138,63 +137,71 @@ void LiveInvestigation::GradeLoop() {
       it = std::move(queue_.front());
       queue_.pop_front();
     }
-    const Call& c = it.call;
-    {
-      std::lock_guard<std::mutex> lock(pending_mu_);
-      pending_.push_back({c, it.score});
-    }
-    if (c.caller.key) {
-      Risk& r = risk_[c.caller.key];
-      r.score = std::max(r.score, static_cast<float>(it.score));
-      r.last_ms = std::max(r.last_ms, c.start_ms);
-    }
-    // Call time, but never ahead of the clock: one record dated in the future must not make
-    // everything else look idle.
-    const int64_t now = it.arrived_ms > 0 ? std::min(c.start_ms, it.arrived_ms) : c.start_ms;
-    if (forgot_ms_ == 0) forgot_ms_ = now;
-    if (now - forgot_ms_ >= 3600 * 1000) Forget(now);
-    std::shared_ptr<const std::unordered_map<uint64_t, std::string>> op_of;
-    {
-      std::lock_guard<std::mutex> lock(ops_mu_);
-      op_of = op_of_;
-    }
-    auto side = [&](const Number& n, std::string* op) {
-      if (!n.key) return false;
-      auto o = op_of->find(n.key);
-      if (o != op_of->end()) {
-        *op = o->second;
-        return true;
-      }
-      auto r = risk_.find(n.key);
-      return r != risk_.end() && r->second.score >= risky;
-    };
-    std::string op_caller, op_callee;
-    bool from = side(c.caller, &op_caller), to = side(c.callee, &op_callee);
-    if (from == to) continue;
-    const Number& person = from ? c.callee : c.caller;
-    const Number& other = from ? c.caller : c.callee;
-    if (!person.key) continue;
-    metrics_->victim_contacts.fetch_add(1, std::memory_order_relaxed);
-    ct.person_key = person.key;
-    ct.person = person.text;
-    ct.scam_key = other.key;
-    ct.scam_number = other.text;
-    ct.operation = from ? op_caller : op_callee;
-    ct.t_ms = c.start_ms;
-    ct.answered = c.answered;
-    ct.duration_s = c.duration_s;
-    ct.ingress = from ? c.ingress : Ingress::kUnknown;
-    ct.callback = !from;
-    if (const investigate::Victim* v = tracker_.Observe(ct)) {
-      std::vector<investigate::Task> tasks;
-      {
-        std::lock_guard<std::mutex> lock(planner_mu_);
-        tasks = planner_.Plan(*v, c.end_ms());
-      }
-      for (const auto& t : tasks) Emit(t, it.arrived_ms);
-    }
-    metrics_->victims_tracked.store(tracker_.victims().size(), std::memory_order_relaxed);
+    Grade(it);
+    // Counted down only now: a backlog of 0 means every record handed over has made its tasks.
+    metrics_->victim_backlog.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+void LiveInvestigation::Grade(const Item& it) {
+  const double risky = cfg_.policy.warn;
+  investigate::Contact ct;
+  const Call& c = it.call;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.push_back({c, it.score});
+  }
+  if (c.caller.key) {
+    Risk& r = risk_[c.caller.key];
+    r.score = std::max(r.score, static_cast<float>(it.score));
+    r.last_ms = std::max(r.last_ms, c.start_ms);
+  }
+  // Call time, but never ahead of the clock: one record dated in the future must not make
+  // everything else look idle.
+  const int64_t now = it.arrived_ms > 0 ? std::min(c.start_ms, it.arrived_ms) : c.start_ms;
+  if (forgot_ms_ == 0) forgot_ms_ = now;
+  if (now - forgot_ms_ >= 3600 * 1000) Forget(now);
+  std::shared_ptr<const std::unordered_map<uint64_t, std::string>> op_of;
+  {
+    std::lock_guard<std::mutex> lock(ops_mu_);
+    op_of = op_of_;
+  }
+  auto side = [&](const Number& n, std::string* op) {
+    if (!n.key) return false;
+    auto o = op_of->find(n.key);
+    if (o != op_of->end()) {
+      *op = o->second;
+      return true;
+    }
+    auto r = risk_.find(n.key);
+    return r != risk_.end() && r->second.score >= risky;
+  };
+  std::string op_caller, op_callee;
+  bool from = side(c.caller, &op_caller), to = side(c.callee, &op_callee);
+  if (from == to) return;
+  const Number& person = from ? c.callee : c.caller;
+  const Number& other = from ? c.caller : c.callee;
+  if (!person.key) return;
+  metrics_->victim_contacts.fetch_add(1, std::memory_order_relaxed);
+  ct.person_key = person.key;
+  ct.person = person.text;
+  ct.scam_key = other.key;
+  ct.scam_number = other.text;
+  ct.operation = from ? op_caller : op_callee;
+  ct.t_ms = c.start_ms;
+  ct.answered = c.answered;
+  ct.duration_s = c.duration_s;
+  ct.ingress = from ? c.ingress : Ingress::kUnknown;
+  ct.callback = !from;
+  if (const investigate::Victim* v = tracker_.Observe(ct)) {
+    std::vector<investigate::Task> tasks;
+    {
+      std::lock_guard<std::mutex> lock(planner_mu_);
+      tasks = planner_.Plan(*v, c.end_ms());
+    }
+    for (const auto& t : tasks) Emit(t, it.arrived_ms);
+  }
+  metrics_->victims_tracked.store(tracker_.victims().size(), std::memory_order_relaxed);
 }
 
 void LiveInvestigation::Forget(int64_t now_ms) {

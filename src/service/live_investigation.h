@@ -68,6 +68,7 @@ class LiveInvestigation {
     int64_t arrived_ms;
   };
   void GradeLoop();
+  void Grade(const Item& it);  // one record: exposures, and the tasks a rise makes
   void OpsLoop();
   void Regroup();
   void Escalate();
