@@ -60,6 +60,36 @@ TEST(ProfileTable, MatchesAReferenceMapThroughGrowthAndSweeps) {
   EXPECT_EQ(seen, ref.size());
 }
 
+// Erase shifts the run after the erased entry back by one slot (wrapping around segment ends
+// in small segments). Against a reference set, with layout checks, through growth.
+TEST(ProfileTable, EraseKeepsRobinHoodOrderAndEveryOtherEntry) {
+  ProfileTable t(16);
+  std::unordered_map<uint64_t, uint32_t> ref;
+  std::mt19937_64 rng(3);
+  for (int step = 0; step < 60000; ++step) {
+    const uint64_t k = Key(rng() % 3000);
+    if (rng() % 3 == 0) {
+      EXPECT_EQ(t.Erase(k), ref.erase(k) == 1) << "step " << step;
+    } else {
+      t.FindOrInsert(k)->last_s = static_cast<uint32_t>(step + 1);
+      ref[k] = static_cast<uint32_t>(step + 1);
+    }
+    if (step < 2000 || step % 499 == 0) {
+      ASSERT_TRUE(t.CheckLayout()) << "after step " << step;
+    }
+  }
+  ASSERT_TRUE(t.CheckLayout());
+  EXPECT_EQ(t.size(), ref.size());
+  for (uint64_t i = 0; i < 3000; ++i) {
+    const Profile* p = t.Find(Key(i));
+    auto it = ref.find(Key(i));
+    ASSERT_EQ(p != nullptr, it != ref.end()) << i;
+    if (p) {
+      EXPECT_EQ(p->last_s, it->second);
+    }
+  }
+}
+
 // Inserts shift runs of profiles up by one slot; in small segments at 90% load the runs often
 // wrap around a segment's end. Every layout along the way must stay a valid Robin Hood table.
 TEST(ProfileTable, RunsThatWrapAroundStayInRobinHoodOrder) {
