@@ -6,6 +6,7 @@
 #include "core/hash.h"
 #include "core/time.h"
 #include "engine/engine.h"
+#include "engine/robin_hood_table_impl.h"
 #include "engine/snapshot.h"
 #include "ingest/list_file.h"
 
@@ -165,13 +166,32 @@ Status ThresholdsDetector::LoadRules() {
                                    " has " + std::to_string(mine.size()) + " rules; at most " +
                                    std::to_string(kMaxRules) + " are supported");
   rules_ = std::move(mine);
+  catch_all_ = -1;
+  for (size_t i = 0; i < rules_.size() && catch_all_ < 0; ++i)
+    if (rules_[i].prefix.empty() && rules_[i].window.Always()) catch_all_ = static_cast<int>(i);
+  NewTables();
   return Status::Ok();
 }
 
+void ThresholdsDetector::NewTables() {
+  tables_.clear();
+  tables_.reserve(rules_.size());
+  const size_t numbers =
+      std::max<size_t>(state_.config.engine.expected_numbers, state_.subscribers->size());
+  for (size_t i = 0; i < rules_.size(); ++i)
+    tables_.emplace_back(static_cast<int>(i) == catch_all_ ? numbers : 1024);
+}
+
+size_t ThresholdsDetector::tracked() const {
+  size_t n = 0;
+  for (const auto& t : tables_) n += t.size();
+  return n;
+}
+
 size_t ThresholdsDetector::memory_bytes() const {
-  // A Swiss table slot holds the pair; each slot also has one control byte (plus a group's
-  // worth of cloned control bytes at the end).
-  return stats_.capacity() * (sizeof(std::pair<const uint64_t, Stats>) + 1) + 16;
+  size_t n = 0;
+  for (const auto& t : tables_) n += t.memory_bytes();
+  return n;
 }
 
 Status ThresholdsDetector::Reload() {
@@ -194,7 +214,12 @@ int ThresholdsDetector::MatchRule(const Call& call) const {
   int minute = -1, weekday = 0;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const ThresholdRule& r = rules_[i];
-    if (dialled.substr(0, r.prefix.size()) != r.prefix) continue;
+    // Inline: prefixes are a few digits, and a memcmp call per rule showed in the profile.
+    const size_t n = r.prefix.size();
+    if (n > dialled.size()) continue;
+    size_t j = 0;
+    while (j < n && dialled[j] == r.prefix[j]) ++j;
+    if (j < n) continue;
     if (!r.window.Always()) {
       if (minute < 0) {
         LocalTime lt = ToLocal(call.start_s(), opt_.utc_offset_min);
@@ -212,11 +237,12 @@ ThresholdsDetector::Values ThresholdsDetector::Project(const Stats* s, const Cal
                                                        uint32_t concurrent) const {
   const int64_t now_s = call.start_s();
   const int64_t off_s = opt_.utc_offset_min * 60;
-  const bool seen = s && s->last_s != INT64_MIN;
-  const bool same_day = seen && (s->last_s + off_s) / 86400 == (now_s + off_s) / 86400;
+  const bool seen = s && s->seen();
+  const int64_t last_s = seen ? s->last_s() : 0;
+  const bool same_day = seen && (last_s + off_s) / 86400 == (now_s + off_s) / 86400;
   Values v{};
-  v.v[kCpm] = (seen && s->last_s / 60 == now_s / 60 ? s->cpm : 0u) + 1;
-  v.v[kCps] = (seen && s->last_s == now_s ? s->cps : 0u) + 1;
+  v.v[kCpm] = (seen && last_s / 60 == now_s / 60 ? s->cpm : 0u) + 1;
+  v.v[kCps] = (seen && last_s == now_s ? s->cps : 0u) + 1;
   v.v[kTotalCalls] = (same_day ? s->total : 0u) + 1;
   v.v[kSequentialCalls] = (seen && s->last_dial == DialHash(call.callee.key) ? s->seq : 0u) + 1;
   v.v[kConcurrentCalls] = concurrent + 1;
@@ -224,9 +250,18 @@ ThresholdsDetector::Values ThresholdsDetector::Project(const Stats* s, const Cal
   return v;
 }
 
+uint32_t ThresholdsDetector::Concurrent(const Call& call, int ri) const {
+  if (ri != catch_all_) return active_.Count(Mix64(StatKey(call.caller.key, ri)));
+  // The engine's count covers every call of the caller (it read it for this call, before
+  // recording it); the calls under the other rules are tracked here.
+  const uint32_t all = state_.facts.in_progress;
+  const uint32_t other = active_.Count(OtherRulesKey(call.caller.key));
+  return all > other ? all - other : 0;
+}
+
 void ThresholdsDetector::Prefetch(const Call& call) const {
   int ri = MatchRule(call);
-  if (ri >= 0) stats_.prefetch(StatKey(call.caller.key, ri));
+  if (ri >= 0) tables_[ri].Prefetch(call.caller.key);
 }
 
 void ThresholdsDetector::assess(const Call& call, Evidence& out) const {
@@ -234,10 +269,8 @@ void ThresholdsDetector::assess(const Call& call, Evidence& out) const {
   if (ri < 0) return;
   const ThresholdRule& r = rules_[ri];
   active_.Advance(call.start_ms);
-  const uint64_t k = StatKey(call.caller.key, ri);
-  auto it = stats_.find(k);
-  uint32_t concurrent = active_.Count(Mix64(k));
-  Values v = Project(it == stats_.end() ? nullptr : &it->second, call, concurrent);
+  const Counter* c = tables_[ri].Find(call.caller.key);
+  Values v = Project(c ? &c->s : nullptr, call, Concurrent(call, ri));
   for (int p = 0; p < kParamCount; ++p) {
     int level = -1;
     if (r.critical[p] && v.v[p] >= r.critical[p]) {
@@ -258,12 +291,11 @@ void ThresholdsDetector::observe(const Call& call) {
   int ri = MatchRule(call);
   if (ri < 0) return;
   const uint64_t k = StatKey(call.caller.key, ri);
-  Stats& s = stats_[k];
-  const uint64_t hk = Mix64(k);
-  Values v = Project(&s, call, active_.Count(hk));
+  Stats& s = tables_[ri].FindOrInsert(call.caller.key)->s;
+  Values v = Project(&s, call, Concurrent(call, ri));
   auto sat16 = [](uint32_t x) { return static_cast<uint16_t>(std::min<uint32_t>(x, 65535)); };
   s.long_call_s = v.v[kCallDuration];  // 0 on a new day
-  s.last_s = call.start_s();
+  s.set_last_s(call.start_s());
   s.cpm = sat16(v.v[kCpm]);
   s.cps = sat16(v.v[kCps]);
   s.total = v.v[kTotalCalls];
@@ -271,29 +303,32 @@ void ThresholdsDetector::observe(const Call& call) {
   s.last_dial = DialHash(call.callee.key);
   if (call.answered && call.duration_s > s.long_call_s)
     s.long_call_s = static_cast<uint32_t>(std::min(call.duration_s, 4e9));
-  active_.Add(hk, call.end_ms());
+  if (ri != catch_all_) {
+    active_.Add(Mix64(k), call.end_ms());
+    if (catch_all_ >= 0) active_.Add(OtherRulesKey(call.caller.key), call.end_ms());
+  }
 }
 
 size_t ThresholdsDetector::ResetNumber(uint64_t key) {
   size_t n = 0;
-  const uint64_t user = StatKey(key, 0);
-  for (size_t r = 0; r < rules_.size(); ++r)
-    n += stats_.erase(user | (static_cast<uint64_t>(r) << 56));
+  for (auto& t : tables_) n += t.Erase(key & ((1ULL << 56) - 1));
   return n;
 }
 
 void ThresholdsDetector::ResetAll() {
-  stats_.clear();
+  NewTables();
   active_.Clear();
 }
 
 void ThresholdsDetector::Save(SnapshotWriter& out) const {
-  // "THR2": the compact counters (THRS, the first layout, is still read).
-  out.BeginSection("THR2");
-  out.Put<uint64_t>(stats_.size());
-  for (const auto& [k, s] : stats_) {
-    out.Put(k);
-    out.Put(s);
+  // "THR3": 24-byte counters (THR2, 32-byte ones, and THRS, the first layout, are still read).
+  out.BeginSection("THR3");
+  out.Put<uint64_t>(tracked());
+  for (size_t r = 0; r < tables_.size(); ++r) {
+    tables_[r].ForEach([&](const Counter& c) {
+      out.Put(StatKey(c.key, r));
+      out.Put(c.s);
+    });
   }
   auto entries = active_.Entries();
   out.Put<uint64_t>(entries.size());
@@ -305,21 +340,24 @@ void ThresholdsDetector::Save(SnapshotWriter& out) const {
 }
 
 Status ThresholdsDetector::Load(SnapshotReader& in) {
-  stats_.clear();
+  NewTables();
   active_.Clear();
   uint64_t n;
-  bool v1 = false;
-  if (!in.Section("THR2").ok()) {
-    CG_RETURN_IF_ERROR(in.Section("THRS"));
-    v1 = true;
+  int layout = 3;
+  if (!in.Section("THR3").ok()) {
+    layout = 2;
+    if (!in.Section("THR2").ok()) {
+      CG_RETURN_IF_ERROR(in.Section("THRS"));
+      layout = 1;
+    }
   }
-  const char* tag = v1 ? "THRS" : "THR2";
+  const char* tag = layout == 3 ? "THR3" : layout == 2 ? "THR2" : "THRS";
   if (!in.Get(&n)) return in.Corrupt(tag);
-  stats_.reserve(n);
+  auto sat16 = [](uint32_t x) { return static_cast<uint16_t>(std::min<uint32_t>(x, 65535)); };
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t k;
     Stats s;
-    if (v1) {
+    if (layout == 1) {
       // The first layout: (user, rule) and 56 bytes of wider counters.
       struct {
         int64_t minute, second, day;
@@ -332,18 +370,35 @@ Status ThresholdsDetector::Load(SnapshotReader& in) {
       if (!in.Get(&user) || !in.Get(&rule) || !in.Get(&old)) return in.Corrupt(tag);
       if (rule >= rules_.size()) continue;
       k = StatKey(user, rule);
-      s.last_s = old.second < 0 ? INT64_MIN : old.second;
+      if (old.second >= 0) s.set_last_s(old.second);
       s.last_dial = DialHash(old.last_dial);
       s.total = old.total;
       s.long_call_s = static_cast<uint32_t>(std::min(old.long_call_s, 4e9));
-      s.cpm = static_cast<uint16_t>(std::min<uint32_t>(old.cpm, 65535));
-      s.cps = static_cast<uint16_t>(std::min<uint32_t>(old.cps, 65535));
-      s.seq = static_cast<uint16_t>(std::min<uint32_t>(old.seq, 65535));
+      s.cpm = sat16(old.cpm);
+      s.cps = sat16(old.cps);
+      s.seq = sat16(old.seq);
+    } else if (layout == 2) {
+      // 32-byte counters with a 64-bit time (INT64_MIN: none).
+      struct {
+        int64_t last_s;
+        uint32_t last_dial, total, long_call_s;
+        uint16_t cpm, cps, seq;
+      } old;
+      static_assert(sizeof(old) == 32);
+      if (!in.Get(&k) || !in.Get(&old)) return in.Corrupt(tag);
+      if ((k >> 56) >= rules_.size()) continue;
+      if (old.last_s != INT64_MIN) s.set_last_s(old.last_s);
+      s.last_dial = old.last_dial;
+      s.total = old.total;
+      s.long_call_s = old.long_call_s;
+      s.cpm = old.cpm;
+      s.cps = old.cps;
+      s.seq = old.seq;
     } else {
       if (!in.Get(&k) || !in.Get(&s)) return in.Corrupt(tag);
       if ((k >> 56) >= rules_.size()) continue;
     }
-    stats_[k] = s;
+    tables_[k >> 56].Put(Counter{k & ((1ULL << 56) - 1), s});
   }
   if (!in.Get(&n)) return in.Corrupt(tag);
   if (state_.now_ms != INT64_MIN) active_.Advance(state_.now_ms);
@@ -352,9 +407,14 @@ Status ThresholdsDetector::Load(SnapshotReader& in) {
     uint64_t key;
     if (!in.Get(&end_s) || !in.Get(&key)) return in.Corrupt(tag);
     // Calls in progress in a first-layout snapshot were keyed by another hash: not carried.
-    if (!v1) active_.Add(key, end_s * 1000);
+    // (Before THR3 a catch-all rule's calls were tracked here and the other rules' were not
+    // summed per caller: after loading such a snapshot, calls under other rules already in
+    // progress also count towards the catch-all rule until they end.)
+    if (layout > 1) active_.Add(key, end_s * 1000);
   }
   return Status::Ok();
 }
+
+template class RobinHoodTable<ThresholdsDetector::Counter>;
 
 }  // namespace callguard
