@@ -3,8 +3,9 @@
 #
 #  1. generates a call file (default 10 million calls over 5 million subscriber numbers);
 #  2. scores it end to end (CSV in, verdict JSON Lines out, all four detectors) RUNS times with
-#     the defaults and RUNS times with the profile table sized for the network, alternately, and
-#     reports the median throughputs and the bytes per tracked number;
+#     the defaults, with the per-number tables sized for the network and with the shipped
+#     config/callguard.yaml, alternately, and reports the median throughputs and the bytes per
+#     tracked number;
 #  3. applies the same per-number counter updates through callguard's profile table and through
 #     SQLite (in memory, prepared UPSERT) on the first PEER_CALLS calls, and reports the ratio;
 #  4. runs the micro-benchmarks.
@@ -32,31 +33,45 @@ echo "== input: $F ($(du -h "$F" | cut -f1))"
 # (the profile table starts small and grows through the run), and the same with the table sized
 # for the network (`engine.expected_numbers`, what an operator sets to its subscriber count;
 # `score --subscribers` does it by itself).
+# The third, the shipped configuration, adds what an operator starts from: the identity lists
+# and the thresholds detector's rule file, whose catch-all rule keeps counters for every caller.
+SHIPPED=$(cd "$(dirname "$0")/.." && pwd)/config/callguard.yaml
 SIZED=$DATA/sized.yaml
 printf 'version: 1\nengine:\n  expected_numbers: %s\n' "$NUMBERS" > "$SIZED"
 echo "== end to end: callguard score, all four detectors, $RUNS runs of each configuration"
 rates_default=()
 rates_sized=()
+rates_shipped=()
 for r in $(seq 1 "$RUNS"); do
-  for cfg in default sized; do
+  for cfg in default sized shipped; do
     args=()
     [ "$cfg" = sized ] && args=(--config "$SIZED")
+    [ "$cfg" = shipped ] && args=(--config "$SHIPPED")
     "$BUILD/callguard" score --in "$F" "${args[@]}" --out "$DATA/verdicts.jsonl" \
       --summary-json "$DATA/summary-$cfg-$r.json" --quiet
     secs=$(json "$DATA/summary-$cfg-$r.json" seconds)
     calls=$(json "$DATA/summary-$cfg-$r.json" calls)
     rate=$(awk -v c="$calls" -v s="$secs" 'BEGIN {printf "%.0f", c / s}')
-    if [ "$cfg" = sized ]; then rates_sized+=("$rate"); else rates_default+=("$rate"); fi
+    case $cfg in
+      default) rates_default+=("$rate") ;;
+      sized) rates_sized+=("$rate") ;;
+      shipped) rates_shipped+=("$rate") ;;
+    esac
     echo "   run $r, $cfg: $calls calls in $secs s = $rate calls/s"
   done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-for cfg in default sized; do
+for cfg in default sized shipped; do
   S=$DATA/summary-$cfg-1.json
   numbers=$(json "$S" numbers)
   pbytes=$(json "$S" profile_bytes)
-  if [ "$cfg" = sized ]; then m=$(median "${rates_sized[@]}"); else m=$(median "${rates_default[@]}"); fi
-  echo "   $cfg: median $m calls/s; $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load)"
+  tbytes=$(json "$S" threshold_bytes)
+  case $cfg in
+    default) m=$(median "${rates_default[@]}") ;;
+    sized) m=$(median "${rates_sized[@]}") ;;
+    shipped) m=$(median "${rates_shipped[@]}") ;;
+  esac
+  echo "   $cfg: median $m calls/s; $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load), $(awk -v b="$pbytes" -v t="${tbytes:-0}" -v n="$numbers" 'BEGIN {printf "%.1f", (b + t) / n}') with the threshold counters"
 done
 rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
 

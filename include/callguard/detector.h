@@ -6,8 +6,8 @@
 // engine calls assess() on every detector, then the policy decides, then observe() on every
 // detector, one call at a time in start-time order; each detector is only ever called from one
 // thread at a time (in `score`'s pipeline, those that learn nothing run on another thread than
-// those that learn, see learns()): a detector needs no locks, and a verdict never depends on a
-// later call. A detector never decides the action.
+// most of those that learn, see learns() and runs_with_shared_state()): a detector needs no
+// locks, and a verdict never depends on a later call. A detector never decides the action.
 #pragma once
 
 #include <string_view>
@@ -31,6 +31,12 @@ class Detector {
   // (never anything learned from earlier calls) and whose observe() does nothing. The engine may
   // then assess the call ahead of the learning detectors, on another thread (Engine::Prepare).
   virtual bool learns() const { return true; }
+  // True for a learning detector that reads nothing learned but its own state and the engine's
+  // calls in progress (EngineState::active; never EngineState::facts, never another detector's
+  // state). In `score`'s pipeline it then runs in the first stage (Engine::Prepare), on the
+  // thread that owns the calls in progress, with assess() and observe() one after the other for
+  // each call: its verdicts are the same, and the second stage has less to do.
+  virtual bool runs_with_shared_state() const { return false; }
   // A hint that `call` will be assessed soon: start loading the state it needs into cache.
   // Must not change anything observable. Engines that see calls in batches call it ahead.
   virtual void Prefetch(const Call& /*call*/) const {}

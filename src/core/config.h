@@ -22,7 +22,7 @@ struct EngineConfig {
   std::string region = "CN";            // default numbering region for national-format numbers
   int utc_offset_min = 480;             // local time of the network (night share, rule windows)
   bool shadow = false;                  // decide and log, but always allow
-  uint64_t expected_numbers = 1 << 16;  // initial profile table size (it grows as needed)
+  uint64_t expected_numbers = 1 << 16;  // initial per-number table size (they grow as needed)
   double pair_filter_mb = 64;           // memory of the "has A called B" filter
   double profile_idle_expiry_s = 90 * 86400.0;  // profiles idle this long are dropped
 };

@@ -37,6 +37,10 @@ Result<std::unique_ptr<Engine>> Engine::Create(const Config& cfg,
   e->detectors_ = std::move(dets.value());
   while (e->first_learning_ < e->detectors_.size() && !e->detectors_[e->first_learning_]->learns())
     ++e->first_learning_;
+  for (size_t i = e->first_learning_; i < e->detectors_.size(); ++i) {
+    Detector* d = e->detectors_[i].get();
+    (d->runs_with_shared_state() ? e->with_shared_ : e->learning_).push_back(d);
+  }
   auto norm = Normaliser::Create(cfg.engine.region);
   if (!norm.ok()) return norm.status();
   for (const auto& n : IdentityDetector::EmergencyNumbers(cfg.engine.region)) {
@@ -66,10 +70,15 @@ void Engine::AssessStateless(const Call& call, Evidence& ev) const {
   ev.emergency = call.priority;
   for (uint64_t k : emergency_keys_) ev.emergency |= call.callee.key == k;
   for (size_t i = 0; i < first_learning_; ++i) detectors_[i]->assess(call, ev);
+  for (Detector* d : with_shared_) d->assess(call, ev);
+}
+
+void Engine::ObserveWithShared(const Call& call) {
+  for (Detector* d : with_shared_) d->observe(call);
 }
 
 Decision Engine::AssessLearning(const Call& call, Evidence& ev) {
-  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->assess(call, ev);
+  for (Detector* d : learning_) d->assess(call, ev);
   Decision d = Decide(ev, cfg_.policy, cfg_.engine.shadow);
   ++stats_.calls;
   ++stats_.by_action[static_cast<int>(d.action)];
@@ -77,7 +86,7 @@ Decision Engine::AssessLearning(const Call& call, Evidence& ev) {
 }
 
 void Engine::ObserveLearning(const Call& call) {
-  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->observe(call);
+  for (Detector* d : learning_) d->observe(call);
   if (call.start_ms > state_->now_ms) state_->now_ms = call.start_ms;
   MaybeSweep();
 }
@@ -91,12 +100,14 @@ const Decision& Engine::Assess(const Call& call) {
 
 void Engine::Observe(const Call& call) {
   ReadFacts(call, &state_->facts);
+  ObserveWithShared(call);
   ObserveLearning(call);
   RecordCall(call);
 }
 
 const Decision& Engine::Process(const Call& call) {
   Assess(call);  // the facts it read still hold: nothing was recorded since
+  ObserveWithShared(call);
   ObserveLearning(call);
   RecordCall(call);
   return decision_;
@@ -105,6 +116,7 @@ const Decision& Engine::Process(const Call& call) {
 void Engine::Prepare(const Call& call, CallFacts* facts, Evidence* ev) {
   ReadFacts(call, facts);
   AssessStateless(call, *ev);
+  ObserveWithShared(call);
   RecordCall(call);
 }
 
@@ -135,10 +147,11 @@ void Engine::PrefetchShared(const Call& call) const {
     state_->pairs.Prefetch(call.callee.key, call.caller.key);
   }
   if (call.caller.key != 0) state_->active.Prefetch(call.caller.key);
+  for (Detector* d : with_shared_) d->Prefetch(call);
 }
 
 void Engine::PrefetchLearned(const Call& call) const {
-  for (size_t i = first_learning_; i < detectors_.size(); ++i) detectors_[i]->Prefetch(call);
+  for (Detector* d : learning_) d->Prefetch(call);
 }
 
 StateStats Engine::state_stats() const {

@@ -9,9 +9,10 @@
 //
 // For call records the same work can run as a pipeline of two stages on two threads, each stage
 // owning its own part of the state and taking the calls in the same order: Prepare (the shared
-// state's facts about the call, the evidence of the detectors that learn nothing, then the call
-// recorded in the shared state) and Complete (the learning detectors' evidence, the decision,
-// then their learning). Each stage sees exactly the calls before the current one, so the
+// state's facts about the call, the evidence of the detectors that learn nothing, the evidence
+// and learning of those that run with the shared state, then the call recorded in the shared
+// state) and Complete (the other learning detectors' evidence, the decision, then their
+// learning). Each stage sees exactly the calls before the current one, so the
 // verdicts are those of Process(), call for call.
 #pragma once
 
@@ -98,7 +99,8 @@ class Engine {
   // evidence to *ev, decides, then lets them learn from the call. The two stages touch disjoint
   // state and may run at the same time; nothing else may use the engine meanwhile.
   Decision Complete(const Call& call, const CallFacts& facts, Evidence* ev);
-  // Prefetch() split by stage: the shared state (stage 1) and the learning detectors' (stage 2).
+  // Prefetch() split by stage: the shared state and its detectors' (stage 1) and the other
+  // learning detectors' (stage 2).
   void PrefetchShared(const Call& call) const;
   void PrefetchLearned(const Call& call) const;
   const Evidence& evidence() const { return evidence_; }
@@ -121,7 +123,8 @@ class Engine {
   // The pieces of Assess, Observe and the pipeline stages.
   void ReadFacts(const Call& call, CallFacts* facts);
   void RecordCall(const Call& call);  // in the shared state, after every detector observed it
-  void AssessStateless(const Call& call, Evidence& ev) const;
+  void AssessStateless(const Call& call, Evidence& ev) const;  // and those with shared state
+  void ObserveWithShared(const Call& call);
   Decision AssessLearning(const Call& call, Evidence& ev);
   void ObserveLearning(const Call& call);
 
@@ -129,8 +132,11 @@ class Engine {
   std::unique_ptr<EngineState> state_;
   std::vector<uint64_t> emergency_keys_;  // callees whose calls are never blocked
   std::vector<std::unique_ptr<Detector>> detectors_;
-  // detectors_[0, first_learning_) learn nothing and run in Prepare; the rest in Complete.
+  // detectors_[0, first_learning_) learn nothing and run in Prepare, with with_shared_; the
+  // rest of the learning detectors (learning_) in Complete.
   size_t first_learning_ = 0;
+  std::vector<Detector*> with_shared_;
+  std::vector<Detector*> learning_;
   Evidence evidence_;
   Decision decision_;
   EngineStats stats_;

@@ -3,6 +3,7 @@
 // snapshot for every call) must give identical verdicts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -76,6 +77,8 @@ detectors:
       - {ruleid: 1, prefix: "44", cpm_warning: 2, cpm_critical: 4, total_calls_warning: 20,
          total_calls_critical: 40, sequential_calls_warning: 2, sequential_calls_critical: 3,
          concurrent_calls_warning: 2, call_duration_warning: 250}
+      - {ruleid: 2, prefix: "", concurrent_calls_warning: 2, cps_warning: 2,
+         total_calls_warning: 60}
 )",
                        dir_.path())
                .value();
@@ -140,6 +143,12 @@ TEST_F(CausalityTest, TwoStagePipelineOnTwoThreadsEqualsProcess) {
   auto e = NewEngine();
   for (const auto& c : calls) whole.push_back(Verdict(*e, c));
 
+  // The catch-all threshold rule (run in the first stage, with the calls in progress) spoke.
+  EXPECT_GT(std::count_if(whole.begin(), whole.end(),
+                          [](const std::string& v) {
+                            return v.find("concurrent calls (rule 2 ") != std::string::npos;
+                          }),
+            10);
   auto p = NewEngine();
   std::vector<CallFacts> facts(calls.size());
   std::vector<Evidence> ev(calls.size());
@@ -166,6 +175,7 @@ TEST_F(CausalityTest, TwoStagePipelineOnTwoThreadsEqualsProcess) {
   EXPECT_EQ(p->state_stats().pairs_inserted, e->state_stats().pairs_inserted);
   EXPECT_EQ(p->state_stats().profiles, e->state_stats().profiles);
   EXPECT_EQ(p->state_stats().active_calls, e->state_stats().active_calls);
+  EXPECT_EQ(p->state_stats().threshold_counters, e->state_stats().threshold_counters);
   EXPECT_EQ(p->stats().calls, calls.size());
 }
 

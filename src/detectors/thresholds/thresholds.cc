@@ -252,9 +252,10 @@ ThresholdsDetector::Values ThresholdsDetector::Project(const Stats* s, const Cal
 
 uint32_t ThresholdsDetector::Concurrent(const Call& call, int ri) const {
   if (ri != catch_all_) return active_.Count(Mix64(StatKey(call.caller.key, ri)));
-  // The engine's count covers every call of the caller (it read it for this call, before
-  // recording it); the calls under the other rules are tracked here.
-  const uint32_t all = state_.facts.in_progress;
+  // The engine's count covers every call of the caller (advanced to this call's start, which
+  // it records after every detector has seen it); the calls under the other rules are tracked
+  // here.
+  const uint32_t all = state_.active.Count(call.caller.key);
   const uint32_t other = active_.Count(OtherRulesKey(call.caller.key));
   return all > other ? all - other : 0;
 }

@@ -74,6 +74,8 @@ class ThresholdsDetector : public Detector {
   // Starts loading the caller's counters for the rule the call matches (the engine calls this
   // some calls ahead).
   void Prefetch(const Call& call) const override;
+  // Its state is its own; the calls in progress it reads are the engine's.
+  bool runs_with_shared_state() const override { return true; }
   void assess(const Call& call, Evidence& out) const override;
   void observe(const Call& call) override;
   Status Reload() override;
