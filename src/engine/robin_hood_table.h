@@ -12,8 +12,8 @@
 // probe distance; entries handed out by ForEach have it cleared.
 //
 // The member functions are defined in robin_hood_table_impl.h and instantiated, out of line,
-// once per entry type (profile_table.cc, thresholds.cc): inlined into their callers the lookups
-// made the state benchmark's warm lookups slower.
+// once per entry type (profile_table.cc, thresholds.cc), as the profile table's were before it
+// became a template: the code the benchmarks measured, and one copy in the binary.
 #pragma once
 
 #include <cstddef>
