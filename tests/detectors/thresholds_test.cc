@@ -134,6 +134,18 @@ TEST(Thresholds, ResetForgetsOneNumber) {
   EXPECT_FALSE(Codes(*e, MakeCallAt(kT0 + 10, "+8613800138001", "+442070000001")).empty());
 }
 
+TEST(Thresholds, ReloadStartsTheCountersAfresh) {
+  auto e = EngineFor(Rule("total_calls_warning: 2, concurrent_calls_warning: 2"));
+  auto* t = dynamic_cast<ThresholdsDetector*>(e->FindDetector("thresholds"));
+  Codes(*e, MakeCallAt(kT0, "+8613800138000", "+442070000001", true, 600));
+  EXPECT_EQ(t->tracked(), 1u);
+  ASSERT_TRUE(e->Reload().ok());
+  EXPECT_EQ(t->tracked(), 0u);
+  // Without the reload this second call would be the second of the day, with one in progress.
+  EXPECT_TRUE(Codes(*e, MakeCallAt(kT0 + 10, "+8613800138000", "+442070000002")).empty());
+  EXPECT_EQ(t->tracked(), 1u);
+}
+
 TEST(Thresholds, CountersSurviveASnapshotInEveryLayout) {
   const std::string rule = Rule("total_calls_warning: 3");
   auto e = EngineFor(rule);

@@ -86,8 +86,9 @@ Status ThresholdsDetector::Reload() {
     rules_ = std::move(old);
     return s;
   }
-  // Rule indices may have moved: counters start afresh, as after OpenSIPS's fraud_reload.
-  ResetAll();
+  // Rule indices may have moved: counters start afresh, as after OpenSIPS's fraud_reload
+  // (LoadRules made new, empty counter tables).
+  active_.Clear();
   return Status::Ok();
 }
 
