@@ -123,7 +123,7 @@ class ThresholdsDetector : public Detector {
   static_assert(sizeof(Counter) == 32);
   using CounterTable = RobinHoodTable<Counter>;
   // Counts the caller's calls in progress under every rule but the catch-all (see
-  // Concurrent). Mix64 is a bijection, so its complement cannot equal another caller's key.
+  // Concurrent). Equal to some per-rule key (a mixed StatKey) with probability about 2^-64.
   static uint64_t OtherRulesKey(uint64_t user) { return ~Mix64(StatKey(user, 0)); }
   static uint32_t DialHash(uint64_t callee_key) {
     return static_cast<uint32_t>((callee_key * 0x9E3779B97F4A7C15ULL) >> 32) | 1;
