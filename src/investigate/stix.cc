@@ -3,11 +3,11 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "core/time.h"
 #include "ingest/csv_splitter.h"
@@ -275,6 +275,29 @@ Result<std::string> ExportStix(const StixExport& in, StixExportSummary* sum) {
   return bundle.dump(1) + "\n";
 }
 
+bool MatchPhoneNumberPattern(std::string_view pattern, std::string_view property,
+                             std::string* value) {
+  auto eat = [&](std::string_view lit) {
+    if (pattern.substr(0, lit.size()) != lit) return false;
+    pattern.remove_prefix(lit.size());
+    return true;
+  };
+  auto skip_space = [&] {
+    while (!pattern.empty() && std::isspace(static_cast<unsigned char>(pattern.front())))
+      pattern.remove_prefix(1);
+  };
+  if (!eat("[phone-number:") || !eat(property)) return false;
+  skip_space();
+  if (!eat("=")) return false;
+  skip_space();
+  if (!eat("'")) return false;
+  size_t end = pattern.find('\'');
+  if (end == 0 || end == std::string_view::npos || end > 64 || pattern.substr(end) != "']")
+    return false;
+  value->assign(pattern.substr(0, end));
+  return true;
+}
+
 Result<std::vector<store::PartnerIndicator>> ParseStixIndicators(const std::string& text,
                                                                  double trust, int64_t now_ms,
                                                                  Normaliser* norm,
@@ -292,8 +315,6 @@ Result<std::vector<store::PartnerIndicator>> ParseStixIndicators(const std::stri
     if (type == "relationship" && o.value("relationship_type", "") == "indicates")
       indicates[o.value("source_ref", "")] = o.value("target_ref", "");
   }
-  static const std::regex kValue(R"(^\[phone-number:value\s*=\s*'([^']{1,64})'\]$)");
-  static const std::regex kHmac(R"(^\[phone-number:hmac_sha256\s*=\s*'([0-9a-f]{64})'\]$)");
   std::vector<store::PartnerIndicator> out;
   size_t index = 0;
   for (const auto& o : b["objects"]) {
@@ -306,20 +327,20 @@ Result<std::vector<store::PartnerIndicator>> ParseStixIndicators(const std::stri
       ++sum->unsupported;
       continue;
     }
-    std::string pattern = o["pattern"].get<std::string>();
-    std::smatch m;
+    std::string pattern = o["pattern"].get<std::string>(), value;
     store::PartnerIndicator p;
-    if (std::regex_match(pattern, m, kValue)) {
+    if (MatchPhoneNumberPattern(pattern, "value", &value)) {
       Number n;
-      norm->Normalise(m[1].str(), &n);
+      norm->Normalise(value, &n);
       if (!n.key || n.e164.empty())
-        return Status::ParseError(where + ": pattern holds '" + m[1].str() +
+        return Status::ParseError(where + ": pattern holds '" + value +
                                   "', not a telephone number");
       p.value_type = "number";
       p.value = n.e164;
-    } else if (std::regex_match(pattern, m, kHmac)) {
+    } else if (MatchPhoneNumberPattern(pattern, "hmac_sha256", &value) && value.size() == 64 &&
+               value.find_first_not_of("0123456789abcdef") == std::string::npos) {
       p.value_type = "hmac";
-      p.value = m[1].str();
+      p.value = value;
     } else {
       ++sum->unsupported;  // other observables (IP addresses, ...): not ours to screen on
       continue;

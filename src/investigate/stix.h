@@ -19,6 +19,7 @@
 
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "callguard/status.h"
@@ -54,6 +55,12 @@ Result<std::vector<store::PartnerIndicator>> ParseStixIndicators(const std::stri
                                                                  double trust, int64_t now_ms,
                                                                  Normaliser* norm,
                                                                  StixImportSummary* sum);
+
+// Matches the one STIX pattern shape we screen on, `[phone-number:<property> = '<value>']`
+// (any whitespace around `=`), and sets `value` (1 to 64 characters, no quote). No other
+// comparison, operator or compound expression matches.
+bool MatchPhoneNumberPattern(std::string_view pattern, std::string_view property,
+                             std::string* value);
 
 // UUIDv5 (RFC 4122) of `name` in `ns` ("00abedb4-aa42-466c-9c01-fed23315a9b7").
 std::string UuidV5(const std::string& ns, const std::string& name);

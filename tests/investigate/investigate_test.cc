@@ -552,6 +552,26 @@ TEST(Stix, UuidV5MatchesRfc4122) {
             "2ed6657d-e927-568b-95e1-2665a8aea6a2");
 }
 
+TEST(Stix, PhoneNumberPatternsMatchOnlyTheSimpleComparison) {
+  std::string v;
+  EXPECT_TRUE(MatchPhoneNumberPattern("[phone-number:value = '+8613800000000']", "value", &v));
+  EXPECT_EQ(v, "+8613800000000");
+  EXPECT_TRUE(MatchPhoneNumberPattern("[phone-number:value\t=\n'x']", "value", &v));
+  EXPECT_EQ(v, "x");
+  EXPECT_TRUE(
+      MatchPhoneNumberPattern("[phone-number:value='" + std::string(64, '9') + "']", "value", &v));
+  EXPECT_FALSE(
+      MatchPhoneNumberPattern("[phone-number:value='" + std::string(65, '9') + "']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value = '']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value = '1']", "hmac_sha256", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value = '1'] ", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern(" [phone-number:value = '1']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value != '1']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value = '1' OR x:y = '2']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[phone-number:value = 'a'b']", "value", &v));
+  EXPECT_FALSE(MatchPhoneNumberPattern("[ipv4-addr:value = '10.0.0.1']", "value", &v));
+}
+
 TEST(Sharing, PseudonymsMatchOnlyUnderTheSharedKeyAndExpire) {
   Number n;
   callguard::testing::TestNormaliser().Normalise(Mobile(42), &n);
