@@ -105,6 +105,10 @@ class RobinHoodTable {
   // landed, or nullptr, with the segment unchanged, when a probe distance would not fit in the
   // top byte (the caller grows the segment and tries again).
   static Entry* InsertNew(Segment& seg, Entry e);
+  // The second half of InsertNew: puts `e` (absent, its top byte clear) into slot i at probe
+  // distance `dist`, moving the run from i up by one; nullptr, with the segment unchanged, when
+  // a resident's distance would not fit.
+  static Entry* PlaceAt(Segment& seg, uint32_t i, uint64_t dist, Entry e);
   // Inserts an entry known to be absent; returns its slot.
   Entry* Insert(Segment& seg, Entry e);
 

@@ -58,7 +58,6 @@ Entry* RobinHoodTable<Entry>::Find(uint64_t key) {
 
 template <typename Entry>
 Entry* RobinHoodTable<Entry>::InsertNew(Segment& seg, Entry p) {
-  constexpr uint64_t kOneFarther = uint64_t{1} << kDistShift;
   const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
   Entry* slots = seg.slots.data();
   uint32_t i = Home(RobinHoodHash(p.key), cap);
@@ -70,6 +69,14 @@ Entry* RobinHoodTable<Entry>::InsertNew(Segment& seg, Entry p) {
     if (++dist > 255) return nullptr;
     if (++i == cap) i = 0;
   }
+  return PlaceAt(seg, i, dist, p);
+}
+
+template <typename Entry>
+Entry* RobinHoodTable<Entry>::PlaceAt(Segment& seg, uint32_t i, uint64_t dist, Entry p) {
+  constexpr uint64_t kOneFarther = uint64_t{1} << kDistShift;
+  const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
+  Entry* slots = seg.slots.data();
   p.key |= dist << kDistShift;
   if (slots[i].key != 0) {
     // `p` takes slot i; the run of residents from i to the next empty slot moves up by one,
@@ -161,13 +168,28 @@ void RobinHoodTable<Entry>::Grow(Segment& seg) {
 
 template <typename Entry>
 Entry* RobinHoodTable<Entry>::FindOrInsert(uint64_t key) {
-  if (Entry* p = Find(key)) return p;
-  uint64_t h = RobinHoodHash(key);
+  // One walk: a lookup that misses stops exactly where the key belongs (the first empty slot,
+  // or the first resident nearer its home than the key would be to its own), so a new entry
+  // goes there without walking the run again.
+  const uint64_t h = RobinHoodHash(key);
   Segment& seg = SegmentFor(h);
-  if (seg.count + 1 > seg.slots.size() * robin_hood_internal::kMaxLoad) Grow(seg);
+  const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
+  Entry* slots = seg.slots.data();
+  uint32_t i = Home(h, cap);
+  uint64_t dist = 0;
+  for (;; ++dist) {
+    const uint64_t tagged = slots[i].key;
+    if ((tagged & kKeyBits) == key && tagged != 0) return &slots[i];
+    if (tagged == 0 || (tagged >> kDistShift) < dist) break;
+    if (++i == cap) i = 0;
+  }
   Entry fresh;
   fresh.key = key;
   ++size_;
+  if (seg.count + 1 <= cap * robin_hood_internal::kMaxLoad && dist <= 255) {
+    if (Entry* at = PlaceAt(seg, i, dist, fresh)) return at;
+  }
+  Grow(seg);  // full, or a probe distance would not fit in the top byte
   return Insert(seg, fresh);
 }
 
