@@ -66,12 +66,13 @@ for cfg in default sized shipped; do
   numbers=$(json "$S" numbers)
   pbytes=$(json "$S" profile_bytes)
   tbytes=$(json "$S" threshold_bytes)
+  kbytes=$(json "$S" kept_for_reuse_bytes)
   case $cfg in
     default) m=$(median "${rates_default[@]}") ;;
     sized) m=$(median "${rates_sized[@]}") ;;
     shipped) m=$(median "${rates_shipped[@]}") ;;
   esac
-  echo "   $cfg: median $m calls/s; $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load), $(awk -v b="$pbytes" -v t="${tbytes:-0}" -v n="$numbers" 'BEGIN {printf "%.1f", (b + t) / n}') with the threshold counters"
+  echo "   $cfg: median $m calls/s; $numbers numbers tracked, $(awk -v b="$pbytes" -v n="$numbers" 'BEGIN {printf "%.1f", b / n}') bytes per number (profile table at its real load), $(awk -v b="$pbytes" -v t="${tbytes:-0}" -v n="$numbers" 'BEGIN {printf "%.1f", (b + t) / n}') with the threshold counters; $(awk -v k="${kbytes:-0}" 'BEGIN {printf "%.0f", k / 1048576}') MiB of freed segments kept for reuse"
 done
 rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
 

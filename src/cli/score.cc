@@ -182,11 +182,11 @@ int RunScore(int argc, char** argv) {
     StateStats st = engine.state_stats();
     std::fprintf(stderr,
                  "state           %s numbers, %.1f bytes/number, pair filter %.0f MiB (%s pairs, "
-                 "est. false-positive rate %.2g)\n",
+                 "est. false-positive rate %.2g), %.0f MiB freed kept for reuse\n",
                  HumanCount(st.profiles).c_str(),
                  st.profiles ? static_cast<double>(st.profile_bytes) / st.profiles : 0.0,
                  st.pair_filter_bytes / 1048576.0, HumanCount(st.pairs_inserted).c_str(),
-                 st.pair_filter_fpr);
+                 st.pair_filter_fpr, st.kept_for_reuse_bytes / 1048576.0);
     if (st.threshold_counters)
       std::fprintf(stderr, "thresholds      %s counters, %.1f bytes each\n",
                    HumanCount(st.threshold_counters).c_str(),
@@ -224,7 +224,8 @@ int RunScore(int argc, char** argv) {
          ",\"pair_filter_bytes\":" + std::to_string(st.pair_filter_bytes) +
          ",\"pairs\":" + std::to_string(st.pairs_inserted) +
          ",\"threshold_counters\":" + std::to_string(st.threshold_counters) +
-         ",\"threshold_bytes\":" + std::to_string(st.threshold_bytes) + "}";
+         ",\"threshold_bytes\":" + std::to_string(st.threshold_bytes) +
+         ",\"kept_for_reuse_bytes\":" + std::to_string(st.kept_for_reuse_bytes) + "}";
     j += ",\"out_of_order\":" + std::to_string(run.out_of_order) +
          ",\"seconds\":" + std::to_string(run.seconds) +
          ",\"cpu_seconds\":{\"reader\":" + std::to_string(run.reader_cpu) +

@@ -2,18 +2,14 @@
 // the kernel allows it (madvise mode): random lookups into hundreds of megabytes otherwise spend
 // much of their time on TLB misses.
 //
-// Every allocation comes back zero-filled (calloc when small, fresh anonymous mappings above
+// Every allocation comes back zero-filled (calloc when small, anonymous mappings above
 // kMapThreshold), so HugePageAllocator can skip value-initialisation: a table of all-zero-bit
 // elements (Profile, pair-filter blocks) costs no second pass over new memory when it grows.
 // Only use it for types whose value-initialised state is all zero bits. Thread-safe.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <utility>
 
 namespace callguard {
@@ -38,47 +34,28 @@ inline size_t HugeRoundUp(size_t bytes) {
 }
 
 // Zero-filled memory of at least `bytes`; throws std::bad_alloc like operator new.
-inline void* AllocateHuge(size_t bytes) {
-  if (bytes < kMapThreshold) {
-    void* p = std::calloc(1, bytes ? bytes : 1);
-    if (!p) throw std::bad_alloc();
-    return p;
-  }
-  const size_t size = HugeRoundUp(bytes);
-  const bool huge = UseHugePages(bytes);
-  // For huge pages, map an extra huge page so that the region can start on a 2 MiB boundary,
-  // then unmap the slack on both sides: huge pages need aligned regions.
-  const size_t slack = huge ? kHugePage : 0;
-  void* raw =
-      mmap(nullptr, size + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) throw std::bad_alloc();
-  void* p = raw;
-  if (huge) {
-    uintptr_t start = reinterpret_cast<uintptr_t>(raw);
-    uintptr_t aligned = (start + kHugePage - 1) & ~(uintptr_t{kHugePage} - 1);
-    if (aligned > start) munmap(raw, aligned - start);
-    size_t tail = (start + size + kHugePage) - (aligned + size);
-    if (tail > 0) munmap(reinterpret_cast<void*>(aligned + size), tail);
-    p = reinterpret_cast<void*>(aligned);
-    madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (no THP) only costs speed
-  }
-#ifdef MADV_POPULATE_WRITE
-  // These tables are dense and written everywhere soon (a grown hash table is filled at once):
-  // fault the whole region in now, in one call, instead of one fault per page on first touch.
-  // Linux 5.14+; on older kernels this fails harmlessly and pages fault in as they are used.
-  madvise(p, size, MADV_POPULATE_WRITE);
-#endif
-  return p;
-}
+//
+// Huge-page mappings freed by FreeHuge are kept for reuse (at most kReuseBlocks of them): a
+// table that grows segment by segment frees a segment's old memory just before the next
+// segment asks for a larger block, and that request takes the freed block's pages (moved with
+// mremap, no copy) and cleared with memset, and only the part beyond them is new to the
+// process. New memory is what costs: the kernel zeroes it, and on this project's virtual
+// machines the first touch of a page is also a fault in the host, measured at about 2.3 s per
+// GiB against 12-25 ms per GiB for memset over memory already touched (docs/benchmarks.md).
+void* AllocateHuge(size_t bytes);
+void FreeHuge(void* p, size_t bytes);
 
-inline void FreeHuge(void* p, size_t bytes) {
-  if (!p) return;
-  if (bytes < kMapThreshold) {
-    std::free(p);
-  } else {
-    munmap(p, HugeRoundUp(bytes));
-  }
-}
+// Freed huge-page mappings kept for reuse; the rest are returned to the kernel.
+constexpr size_t kReuseBlocks = 2;
+
+struct HugePageStats {
+  uint64_t new_bytes = 0;     // bytes faulted in fresh from the kernel
+  uint64_t reused_bytes = 0;  // bytes taken from freed mappings instead
+  uint64_t kept_bytes = 0;    // freed mappings held for reuse now
+};
+HugePageStats GetHugePageStats();
+// Returns every kept block to the kernel.
+void ReleaseKeptHugePages();
 
 // A std allocator over AllocateHuge. Value-initialisation is a no-op (the memory is already
 // zero); other constructions are real.

@@ -2,6 +2,7 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
+#include "core/huge_pages.h"
 #include "detectors/behaviour/behaviour.h"
 #include "detectors/builtin.h"
 #include "detectors/identity/identity.h"
@@ -164,6 +165,7 @@ StateStats Engine::state_stats() const {
   s.pairs_inserted = state_->pairs.inserted();
   s.pair_filter_fpr = state_->pairs.EstimatedFpr();
   s.active_calls = state_->active.size();
+  s.kept_for_reuse_bytes = GetHugePageStats().kept_bytes;
   if (auto* t = dynamic_cast<const ThresholdsDetector*>(FindDetector("thresholds"))) {
     s.threshold_counters = t->tracked();
     s.threshold_bytes = t->memory_bytes();

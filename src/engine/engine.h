@@ -65,6 +65,9 @@ struct StateStats {
   uint64_t active_calls = 0;
   uint64_t threshold_counters = 0;  // (caller, rule) counters of the thresholds detector
   uint64_t threshold_bytes = 0;     // their memory
+  // Freed table segments the process keeps to grow the next segment into (core/huge_pages.h):
+  // at most two, not counted in the figures above.
+  uint64_t kept_for_reuse_bytes = 0;
 };
 
 struct EngineStats {

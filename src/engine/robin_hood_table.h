@@ -97,6 +97,7 @@ class RobinHoodTable {
   }
   Segment& SegmentFor(uint64_t h) { return segments_[h >> (64 - kSegmentBits)]; }
   const Segment& SegmentFor(uint64_t h) const { return segments_[h >> (64 - kSegmentBits)]; }
+  static size_t SegmentSlots(size_t slots);
   void Grow(Segment& seg);
   // Moves every entry of `from` into the empty, larger `to`; false (with `to` partly filled)
   // when a probe distance would not fit in the top byte.

@@ -14,10 +14,20 @@ namespace robin_hood_internal {
 constexpr double kMaxLoad = 0.9;
 }  // namespace robin_hood_internal
 
+// A segment of `slots` entries, enlarged to fill its last huge page when it is at least one
+// huge page: the memory is reserved either way (HugeRoundUp), every such segment is backed by
+// huge pages, and a freed one can be reused for the next segment to grow (core/huge_pages.h).
+template <typename Entry>
+size_t RobinHoodTable<Entry>::SegmentSlots(size_t slots) {
+  const size_t bytes = slots * sizeof(Entry);
+  if (bytes < kHugePage) return slots;
+  return ((bytes + kHugePage - 1) & ~(kHugePage - 1)) / sizeof(Entry);
+}
+
 template <typename Entry>
 RobinHoodTable<Entry>::RobinHoodTable(size_t expected_entries) : segments_(kSegments) {
   size_t per = std::max<size_t>(8, static_cast<size_t>(expected_entries / kSegments / 0.8));
-  for (auto& s : segments_) s.slots.resize(per);
+  for (auto& s : segments_) s.slots.resize(SegmentSlots(per));
 }
 
 template <typename Entry>
@@ -158,6 +168,7 @@ template <typename Entry>
 void RobinHoodTable<Entry>::Grow(Segment& seg) {
   for (size_t next = std::max(seg.slots.size() + 8, seg.slots.size() + seg.slots.size() / 4);;
        next += next / 4) {
+    next = SegmentSlots(next);
     Segment grown{std::vector<Entry, HugePageAllocator<Entry>>(next), 0};
     if (Rehash(seg, grown)) {
       seg = std::move(grown);

@@ -1,6 +1,7 @@
 // Tests of the engine's state structures: profile table, pair filter, calls in progress.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <unordered_map>
 #include <vector>
@@ -164,6 +165,19 @@ TEST(ProfileTable, MemoryPerNumberAtItsRealLoad) {
   EXPECT_GE(per, 48.0);
 }
 
+// Segments of a huge page or more fill their last huge page with slots: the memory a table
+// reserves is all usable, and every such segment can take a freed one's pages when it grows.
+TEST(ProfileTable, LargeSegmentsFillWholeHugePages) {
+  ProfileTable t(1 << 16);
+  for (uint64_t i = 0; i < 1500000; ++i) t.FindOrInsert(Key(i));
+  const size_t segments_overhead = 1024;  // the 16 segment headers
+  EXPECT_GE(t.memory_bytes(), t.slots() * sizeof(Profile));
+  EXPECT_LE(t.memory_bytes(),
+            t.slots() * sizeof(Profile) + 16 * sizeof(Profile) + segments_overhead);
+  EXPECT_GT(GetHugePageStats().reused_bytes, 0u);  // growth took freed segments' pages
+  ASSERT_TRUE(t.CheckLayout());
+}
+
 TEST(HugePages, RoundingAndZeroFill) {
   constexpr size_t MiB = size_t{1} << 20;
   EXPECT_EQ(HugeRoundUp(100 << 10), size_t{100} << 10);  // calloc: as asked
@@ -183,6 +197,41 @@ TEST(HugePages, RoundingAndZeroFill) {
     p[bytes - 1] = 1;  // writable to the last byte
     FreeHuge(p, bytes);
   }
+}
+
+// A freed huge-page block is taken by the next request it fits in: its pages move to the start
+// of the new block, which still comes back all zero, and only the rest is new memory.
+TEST(HugePages, FreedBlocksAreReusedAndComeBackZero) {
+  constexpr size_t MiB = size_t{1} << 20;
+  ReleaseKeptHugePages();
+  EXPECT_EQ(GetHugePageStats().kept_bytes, 0u);
+  // Fill the pool with blocks too large to reuse below.
+  void* big[kReuseBlocks];
+  for (auto& q : big) q = AllocateHuge(64 * MiB);
+  for (auto* q : big) FreeHuge(q, 64 * MiB);
+  EXPECT_EQ(GetHugePageStats().kept_bytes, kReuseBlocks * 64 * MiB);
+  auto* a = static_cast<unsigned char*>(AllocateHuge(8 * MiB));  // takes nothing: all too large
+  std::memset(a, 0xAB, 8 * MiB);
+  const HugePageStats before = GetHugePageStats();
+  FreeHuge(a, 8 * MiB);  // kept; the oldest 64 MiB block goes back to the kernel
+  EXPECT_EQ(GetHugePageStats().kept_bytes, before.kept_bytes + 8 * MiB - 64 * MiB);
+  auto* b = static_cast<unsigned char*>(AllocateHuge(10 * MiB));
+  const HugePageStats after = GetHugePageStats();
+  EXPECT_EQ(after.reused_bytes - before.reused_bytes, 8 * MiB);
+  EXPECT_EQ(after.new_bytes - before.new_bytes, 2 * MiB);
+  for (size_t i = 0; i < 10 * MiB; i += 4093) ASSERT_EQ(b[i], 0) << "byte " << i;
+  EXPECT_EQ(b[8 * MiB - 1], 0);
+  EXPECT_EQ(b[10 * MiB - 1], 0);
+  b[10 * MiB - 1] = 1;  // writable to the last byte
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b) % kHugePage, 0u);
+  // The same size again: the block itself comes back, cleared.
+  std::memset(b, 0xCD, 10 * MiB);
+  FreeHuge(b, 10 * MiB);
+  auto* c = static_cast<unsigned char*>(AllocateHuge(10 * MiB));
+  for (size_t i = 0; i < 10 * MiB; i += 4093) ASSERT_EQ(c[i], 0) << "byte " << i;
+  FreeHuge(c, 10 * MiB);
+  ReleaseKeptHugePages();
+  EXPECT_EQ(GetHugePageStats().kept_bytes, 0u);
 }
 
 TEST(PairFilter, NoFalseNegativesAndFewFalsePositives) {
