@@ -15,7 +15,8 @@ namespace {
 
 struct Block {
   void* p = nullptr;
-  size_t size = 0;  // whole huge pages
+  size_t size = 0;  // whole huge pages, or whole small pages when !huge
+  bool huge = false;
 };
 
 struct ReusePool {
@@ -60,13 +61,15 @@ void Populate(void* p, size_t size) {
   Pool().new_bytes.fetch_add(size, std::memory_order_relaxed);
 }
 
-// The largest kept block no larger than `size`, removed from the pool; {} when none.
-Block TakeKept(size_t size) {
+// The largest kept block no larger than `size` with the same page size, removed from the
+// pool; {} when none. (Small pages moved into a huge-page region would stay small.)
+Block TakeKept(size_t size, bool huge) {
   ReusePool& pool = Pool();
   std::lock_guard<std::mutex> lock(pool.mu);
   auto best = pool.kept.end();
   for (auto it = pool.kept.begin(); it != pool.kept.end(); ++it)
-    if (it->size <= size && (best == pool.kept.end() || it->size > best->size)) best = it;
+    if (it->huge == huge && it->size <= size && (best == pool.kept.end() || it->size > best->size))
+      best = it;
   if (best == pool.kept.end()) return {};
   Block b = *best;
   pool.kept.erase(best);
@@ -84,7 +87,7 @@ void* AllocateHuge(size_t bytes) {
   }
   const size_t size = HugeRoundUp(bytes);
   const bool huge = UseHugePages(bytes);
-  Block b = huge ? TakeKept(size) : Block{};
+  Block b = TakeKept(size, huge);
   if (b.p && b.size == size) {
     std::memset(b.p, 0, size);
     Pool().reused_bytes.fetch_add(size, std::memory_order_relaxed);
@@ -114,15 +117,11 @@ void FreeHuge(void* p, size_t bytes) {
     return;
   }
   const size_t size = HugeRoundUp(bytes);
-  if (!UseHugePages(bytes)) {
-    munmap(p, size);
-    return;
-  }
   Block evict;
   {
     ReusePool& pool = Pool();
     std::lock_guard<std::mutex> lock(pool.mu);
-    pool.kept.push_back({p, size});
+    pool.kept.push_back({p, size, UseHugePages(bytes)});
     pool.kept_bytes.fetch_add(size, std::memory_order_relaxed);
     if (pool.kept.size() > kReuseBlocks) {
       evict = pool.kept.front();

@@ -35,7 +35,7 @@ inline size_t HugeRoundUp(size_t bytes) {
 
 // Zero-filled memory of at least `bytes`; throws std::bad_alloc like operator new.
 //
-// Huge-page mappings freed by FreeHuge are kept for reuse (at most kReuseBlocks of them): a
+// Mappings freed by FreeHuge are kept for reuse (at most kReuseBlocks of them): a
 // table that grows segment by segment frees a segment's old memory just before the next
 // segment asks for a larger block, and that request takes the freed block's pages (moved with
 // mremap, no copy) and cleared with memset, and only the part beyond them is new to the
@@ -45,7 +45,8 @@ inline size_t HugeRoundUp(size_t bytes) {
 void* AllocateHuge(size_t bytes);
 void FreeHuge(void* p, size_t bytes);
 
-// Freed huge-page mappings kept for reuse; the rest are returned to the kernel.
+// Freed mappings kept for reuse; the rest are returned to the kernel. A request takes only a
+// block with its own page size.
 constexpr size_t kReuseBlocks = 2;
 
 struct HugePageStats {
