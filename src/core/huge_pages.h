@@ -55,7 +55,7 @@ struct HugePageStats {
   uint64_t kept_bytes = 0;    // freed mappings held for reuse now
 };
 HugePageStats GetHugePageStats();
-// Returns every kept block to the kernel.
+// Returns every kept block to the kernel (the engine does at its daily sweep).
 void ReleaseKeptHugePages();
 
 // A std allocator over AllocateHuge. Value-initialisation is a no-op (the memory is already

@@ -135,6 +135,9 @@ void Engine::MaybeSweep() {
   if (state_->last_sweep_ms == INT64_MIN) state_->last_sweep_ms = state_->now_ms;
   if (state_->now_ms - state_->last_sweep_ms < kDayMs) return;
   state_->last_sweep_ms = state_->now_ms;
+  // Freed table segments kept for the next growth (core/huge_pages.h) go back to the kernel
+  // once a day: a table that has stopped growing should not hold them for good.
+  ReleaseKeptHugePages();
   int64_t cutoff_s =
       state_->now_ms / 1000 - static_cast<int64_t>(cfg_.engine.profile_idle_expiry_s);
   if (cutoff_s <= 0) return;

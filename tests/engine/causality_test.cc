@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "core/huge_pages.h"
 #include "engine/engine.h"
 #include "engine/verdict_writer.h"
 #include "test_util.h"
@@ -253,6 +254,19 @@ TEST(Engine, IdleProfilesExpire) {
   for (int day = 1; day <= 40; ++day)
     e->Process(MakeCallAt(t0 + day * 86400, "+8613900000002", "+8613800000002"));
   EXPECT_EQ(e->state_stats().profiles, 2u);  // the first pair expired, the second is active
+}
+
+TEST(Engine, TheDailySweepReturnsKeptTableMemory) {
+  auto cfg = ParseConfig("version: 1\nengine: {pair_filter_mb: 1}\n", "");
+  auto e = std::move(Engine::Create(cfg.value(), nullptr).value());
+  const int64_t t0 = 1772409600;
+  e->Process(MakeCallAt(t0, "+8613900000001", "+8613800000001"));
+  FreeHuge(AllocateHuge(size_t{4} << 20), size_t{4} << 20);  // as a grown segment would
+  EXPECT_GT(e->state_stats().kept_for_reuse_bytes, 0u);
+  e->Process(MakeCallAt(t0 + 3600, "+8613900000001", "+8613800000002"));
+  EXPECT_GT(e->state_stats().kept_for_reuse_bytes, 0u);  // within the day: kept
+  e->Process(MakeCallAt(t0 + 86400, "+8613900000001", "+8613800000003"));
+  EXPECT_EQ(e->state_stats().kept_for_reuse_bytes, 0u);
 }
 
 }  // namespace
