@@ -104,7 +104,11 @@ void* AllocateHuge(size_t bytes) {
       Populate(static_cast<char*>(p) + b.size, size - b.size);
       return p;
     }
-    munmap(b.p, b.size);  // could not move it (never seen): fall back to new memory
+    // Could not move it (never seen). A failed move may already have unmapped part of the
+    // new region, so start over with new memory.
+    munmap(b.p, b.size);
+    munmap(p, size);
+    p = MapRegion(size, huge);
   }
   Populate(p, size);
   return p;
