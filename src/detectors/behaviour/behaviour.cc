@@ -74,15 +74,18 @@ BehaviourDetector::BehaviourDetector(const Options& opt, const EngineState& stat
       profiles_(std::max<size_t>(state.config.engine.expected_numbers, state.subscribers->size())) {
   for (int i = 0; i < 3; ++i)
     rate_[i] = static_cast<float>(std::log(2.0) / opt_.windows[i].half_life_s);
-  rate_long_ = rate_[2];
 }
 
 void BehaviourDetector::Decay(Profile* p, int64_t now_s) const {
   int64_t dt = now_s - static_cast<int64_t>(p->last_s);
   if (dt <= 0) return;
   const float fdt = static_cast<float>(dt);
-  for (int i = 0; i < 3; ++i) p->attempts[i] *= std::exp(-rate_[i] * fdt);
-  const float f = std::exp(-rate_long_ * fdt);
+  float f = 1;
+  for (int i = 0; i < 3; ++i) {
+    f = std::exp(-rate_[i] * fdt);
+    p->attempts[i] *= f;
+  }
+  // Incoming calls and callbacks decay over the long window: its factor, computed last.
   p->incoming *= f;
   p->callbacks *= f;
   p->last_s = static_cast<uint32_t>(now_s);
@@ -99,7 +102,11 @@ bool BehaviourDetector::View(uint64_t key, int64_t now_s, Profile* out) const {
 void BehaviourDetector::UpdateShare(Profile* p, int which, bool value, float alpha) {
   float cur = p->share[which];
   float target = value ? Profile::kShareScale : 0.0f;
-  p->share[which] = static_cast<uint16_t>(std::lround(cur + alpha * (target - cur)));
+  // lround without the library call: the value is in [0, 65535], where x - trunc(x) is exact,
+  // so this is lround's half-away-from-zero rounding to the bit.
+  const float x = cur + alpha * (target - cur);
+  const auto whole = static_cast<uint16_t>(x);
+  p->share[which] = static_cast<uint16_t>(whole + (x - whole >= 0.5f ? 1 : 0));
 }
 
 bool BehaviourDetector::IsNight(int64_t unix_s) const {

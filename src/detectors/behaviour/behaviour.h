@@ -84,7 +84,6 @@ class BehaviourDetector : public Detector {
   Options opt_;
   const EngineState& state_;
   std::array<float, 3> rate_;  // ln 2 / half-life per window
-  float rate_long_;
   ProfileTable profiles_;
 };
 
