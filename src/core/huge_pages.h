@@ -35,13 +35,13 @@ inline size_t HugeRoundUp(size_t bytes) {
 
 // Zero-filled memory of at least `bytes`; throws std::bad_alloc like operator new.
 //
-// Mappings freed by FreeHuge are kept for reuse (at most kReuseBlocks of them): a
-// table that grows segment by segment frees a segment's old memory just before the next
-// segment asks for a larger block, and that request takes the freed block's pages (moved with
-// mremap, no copy) and cleared with memset, and only the part beyond them is new to the
-// process. New memory is what costs: the kernel zeroes it, and on this project's virtual
-// machines the first touch of a page is also a fault in the host, measured at about 2.3 s per
-// GiB against 12-25 ms per GiB for memset over memory already touched (docs/benchmarks.md).
+// Mappings freed by FreeHuge are kept for reuse (at most kReuseBlocks of them): a table that
+// grows segment by segment frees each segment's old block, the next segment to grow asks for a
+// somewhat larger one, and that request takes the freed block's pages (moved with mremap, no
+// copy, then cleared with memset): only the part beyond them is new to the process. New memory is
+// what costs: the kernel zeroes it, and on this project's virtual machines the first touch of a
+// page is also a fault in the host, measured at about 2.3 s per GiB against 12-25 ms per GiB for
+// memset over memory already touched (docs/benchmarks.md).
 void* AllocateHuge(size_t bytes);
 void FreeHuge(void* p, size_t bytes);
 
