@@ -98,6 +98,14 @@ class RobinHoodTable {
   Segment& SegmentFor(uint64_t h) { return segments_[h >> (64 - kSegmentBits)]; }
   const Segment& SegmentFor(uint64_t h) const { return segments_[h >> (64 - kSegmentBits)]; }
   static size_t SegmentSlots(size_t slots);
+  // Walks from the home slot of hash `h` to `key` (found), or to where `key` would be inserted
+  // (the first empty slot, or the first resident nearer its home than `key` would be to its).
+  struct ProbeResult {
+    uint32_t slot;
+    uint64_t dist;
+    bool found;
+  };
+  static ProbeResult Probe(const Segment& seg, uint64_t h, uint64_t key);
   void Grow(Segment& seg);
   // Moves every entry of `from` into the empty, larger `to`; false (with `to` partly filled)
   // when a probe distance would not fit in the top byte.

@@ -45,20 +45,27 @@ size_t RobinHoodTable<Entry>::memory_bytes() const {
 }
 
 template <typename Entry>
-const Entry* RobinHoodTable<Entry>::Find(uint64_t key) const {
-  uint64_t h = RobinHoodHash(key);
-  const Segment& seg = SegmentFor(h);
-  size_t cap = seg.slots.size();
-  uint32_t i = Home(h, cap);
+typename RobinHoodTable<Entry>::ProbeResult RobinHoodTable<Entry>::Probe(const Segment& seg,
+                                                                         uint64_t h, uint64_t key) {
+  const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
   const Entry* slots = seg.slots.data();
+  uint32_t i = Home(h, cap);
   for (uint64_t dist = 0;; ++dist) {
-    uint64_t tagged = slots[i].key;
-    if ((tagged & kKeyBits) == key && tagged != 0) return &slots[i];
+    const uint64_t tagged = slots[i].key;
+    if ((tagged & kKeyBits) == key && tagged != 0) return {i, dist, true};
     // Robin Hood invariant: stop at an empty slot, or once the resident is closer to its home
-    // than we would be to ours.
-    if (tagged == 0 || (tagged >> kDistShift) < dist) return nullptr;
+    // than we would be to ours. That is also where the key would be inserted.
+    if (tagged == 0 || (tagged >> kDistShift) < dist) return {i, dist, false};
     if (++i == cap) i = 0;
   }
+}
+
+template <typename Entry>
+const Entry* RobinHoodTable<Entry>::Find(uint64_t key) const {
+  const uint64_t h = RobinHoodHash(key);
+  const Segment& seg = SegmentFor(h);
+  const ProbeResult r = Probe(seg, h, key);
+  return r.found ? seg.slots.data() + r.slot : nullptr;
 }
 
 template <typename Entry>
@@ -184,21 +191,13 @@ Entry* RobinHoodTable<Entry>::FindOrInsert(uint64_t key) {
   // goes there without walking the run again.
   const uint64_t h = RobinHoodHash(key);
   Segment& seg = SegmentFor(h);
-  const uint32_t cap = static_cast<uint32_t>(seg.slots.size());
-  Entry* slots = seg.slots.data();
-  uint32_t i = Home(h, cap);
-  uint64_t dist = 0;
-  for (;; ++dist) {
-    const uint64_t tagged = slots[i].key;
-    if ((tagged & kKeyBits) == key && tagged != 0) return &slots[i];
-    if (tagged == 0 || (tagged >> kDistShift) < dist) break;
-    if (++i == cap) i = 0;
-  }
+  const ProbeResult r = Probe(seg, h, key);
+  if (r.found) return seg.slots.data() + r.slot;
   Entry fresh;
   fresh.key = key;
   ++size_;
-  if (seg.count + 1 <= cap * robin_hood_internal::kMaxLoad && dist <= 255) {
-    if (Entry* at = PlaceAt(seg, i, dist, fresh)) return at;
+  if (seg.count + 1 <= seg.slots.size() * robin_hood_internal::kMaxLoad && r.dist <= 255) {
+    if (Entry* at = PlaceAt(seg, r.slot, r.dist, fresh)) return at;
   }
   Grow(seg);  // full, or a probe distance would not fit in the top byte
   return Insert(seg, fresh);
