@@ -81,3 +81,7 @@ echo "== per-number state updates: callguard profile table vs SQLite (in-memory,
 
 echo "== micro-benchmarks"
 "$BUILD/bench/callguard_bench" --benchmark_min_time=0.3 2>/dev/null
+
+# Last, so that the memory it touches does not serve the measurements above.
+echo "== the machine: populating 1 GiB of new memory, then the same pages again, then memset"
+"$BUILD/bench/first_touch" 1024 3

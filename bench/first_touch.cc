@@ -1,0 +1,64 @@
+// first_touch: what new memory costs on this machine, against memory already touched.
+//
+// Maps MIB mebibytes (default 1024) with transparent huge pages, faults them in with
+// MADV_POPULATE_WRITE and times it; unmaps and does it again ROUNDS times (the same pages come
+// back from the kernel's free lists, already touched); then times a memset over the last
+// mapping. On a virtual machine that backs guest memory lazily the first populate includes the
+// host's faults. `make bench` runs it last, so that it does not warm memory for the other
+// measurements. Prints one JSON object.
+//
+// usage: first_touch [MIB] [ROUNDS]
+#include <sys/mman.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+double Ms(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t mib = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1024;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  if (mib == 0 || rounds < 1) {
+    std::fprintf(stderr, "usage: first_touch [MIB] [ROUNDS]\n");
+    return 2;
+  }
+  const size_t n = mib << 20;
+  std::vector<double> populate_ms;
+  double memset_ms = 0;
+  for (int r = 0; r <= rounds; ++r) {
+    void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      std::perror("first_touch: mmap");
+      return 1;
+    }
+    madvise(p, n, MADV_HUGEPAGE);
+    auto t0 = std::chrono::steady_clock::now();
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(p, n, MADV_POPULATE_WRITE) != 0)
+#endif
+      std::memset(p, 0, n);  // kernels before 5.14: fault the pages in by writing them
+    populate_ms.push_back(Ms(t0));
+    if (r == rounds) {
+      t0 = std::chrono::steady_clock::now();
+      std::memset(p, 1, n);
+      memset_ms = Ms(t0);
+    }
+    munmap(p, n);
+  }
+  const double gib = static_cast<double>(mib) / 1024;
+  std::printf("{\"mib\":%zu,\"first_populate_ms_per_gib\":%.0f,\"again_populate_ms_per_gib\":[",
+              mib, populate_ms[0] / gib);
+  for (size_t i = 1; i < populate_ms.size(); ++i)
+    std::printf("%s%.0f", i > 1 ? "," : "", populate_ms[i] / gib);
+  std::printf("],\"memset_ms_per_gib\":%.0f}\n", memset_ms / gib);
+  return 0;
+}
