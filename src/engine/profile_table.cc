@@ -1,12 +1,12 @@
 #include "engine/profile_table.h"
 
 #include "core/hash.h"
-#include "engine/robin_hood_table_impl.h"
+#include "engine/state_table_impl.h"
 
 namespace callguard {
 
-uint64_t RobinHoodHash(uint64_t x) { return Mix64(x); }
+uint64_t StateTableHash(uint64_t x) { return Mix64(x); }
 
-template class RobinHoodTable<Profile>;
+template class StateTable<Profile>;
 
 }  // namespace callguard

@@ -2,15 +2,15 @@
 //
 // A Profile is 48 bytes: the packed number key, time-decayed counters for three windows, shares
 // kept as running averages in 16-bit fixed point, and a few bytes for sequential dialling. The
-// profiles live in a RobinHoodTable (robin_hood_table.h): 16 segments that grow on their own by
-// 25% at 90% load, which keeps the memory per tracked number near 48 / 0.8 bytes.
+// profiles live in a StateTable (state_table.h): 16 segments that grow on their own by 25% at
+// 90% load, which keeps the memory per tracked number near (48 + 1 tag byte) / 0.8 bytes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "engine/robin_hood_table.h"
+#include "engine/state_table.h"
 
 namespace callguard {
 
@@ -19,8 +19,7 @@ struct Profile {
   static constexpr float kShareScale = 65535.0f;
   enum Share { kAnswered = 0, kShort, kLong, kNight, kNewContact, kReciprocal, kShareCount };
 
-  // The packed number key (low 56 bits; 0 = empty slot). Inside the table the top byte holds
-  // the slot's Robin Hood probe distance; profiles handed out by ForEach have it cleared.
+  // The packed number key (low 56 bits, never 0).
   uint64_t key = 0;
   uint32_t last_s = 0;     // time of the last update (Unix seconds)
   float attempts[3] = {};  // outgoing call attempts, decayed per window (short, medium, long)
@@ -35,10 +34,10 @@ struct Profile {
 };
 static_assert(sizeof(Profile) == 48, "Profile must stay 48 bytes");
 
-// The behaviour detector's table of profiles (robin_hood_table.h).
-class ProfileTable : public RobinHoodTable<Profile> {
+// The behaviour detector's table of profiles (state_table.h).
+class ProfileTable : public StateTable<Profile> {
  public:
-  explicit ProfileTable(size_t expected_numbers = 1 << 20) : RobinHoodTable(expected_numbers) {}
+  explicit ProfileTable(size_t expected_numbers = 1 << 20) : StateTable(expected_numbers) {}
   // Removes profiles not updated since `older_than_s`; returns how many were removed.
   size_t Sweep(uint32_t older_than_s) {
     return EraseIf([&](const Profile& p) { return p.last_s < older_than_s; });

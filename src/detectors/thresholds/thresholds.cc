@@ -5,8 +5,8 @@
 #include "core/hash.h"
 #include "core/time.h"
 #include "engine/engine.h"
-#include "engine/robin_hood_table_impl.h"
 #include "engine/snapshot.h"
+#include "engine/state_table_impl.h"
 
 namespace callguard {
 
@@ -302,6 +302,6 @@ Status ThresholdsDetector::Load(SnapshotReader& in) {
   return Status::Ok();
 }
 
-template class RobinHoodTable<ThresholdsDetector::Counter>;
+template class StateTable<ThresholdsDetector::Counter>;
 
 }  // namespace callguard

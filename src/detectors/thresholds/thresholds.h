@@ -9,7 +9,7 @@
 // call ends, so a call over the duration threshold raises the caller's later calls under the
 // same rule for the rest of that day. Single-threaded, like the engine.
 //
-// The counters of each rule live in their own RobinHoodTable (engine/robin_hood_table.h, the
+// The counters of each rule live in their own StateTable (engine/state_table.h, the
 // behaviour profiles' table) keyed by the caller's packed key: 32 bytes an entry with the key,
 // one cache miss a lookup, grown by 25% at a time, so about 40 bytes per (caller, rule) at the
 // table's load. The catch-all rule's table is sized like the profile table (most callers have
@@ -27,7 +27,7 @@
 #include "core/hash.h"
 #include "detectors/thresholds/time_window.h"
 #include "engine/active_calls.h"
-#include "engine/robin_hood_table.h"
+#include "engine/state_table.h"
 
 namespace callguard {
 
@@ -117,11 +117,11 @@ class ThresholdsDetector : public Detector {
   };
   static_assert(sizeof(Stats) == 24);
   struct Counter {
-    uint64_t key = 0;  // the caller's packed key (RobinHoodTable's entry key)
+    uint64_t key = 0;  // the caller's packed key (StateTable's entry key)
     Stats s;
   };
   static_assert(sizeof(Counter) == 32);
-  using CounterTable = RobinHoodTable<Counter>;
+  using CounterTable = StateTable<Counter>;
   // Counts the caller's calls in progress under every rule but the catch-all (see
   // Concurrent). Equal to some per-rule key (a mixed StatKey) with probability about 2^-64.
   static uint64_t OtherRulesKey(uint64_t user) { return ~Mix64(StatKey(user, 0)); }
