@@ -3,12 +3,14 @@
 // Maps MIB mebibytes (default 1024) with transparent huge pages, faults them in with
 // MADV_POPULATE_WRITE and times it; unmaps and does it again ROUNDS times (the same pages come
 // back from the kernel's free lists, already touched); then times a memset over the last
-// mapping. On a virtual machine that backs guest memory lazily the first populate includes the
-// host's faults. `make bench` runs it last, so that it does not warm memory for the other
-// measurements. Prints one JSON object.
+// mapping; then, after IDLE_S seconds (default 5) with the memory freed, populates it once more.
+// On a virtual machine that backs guest memory lazily the first populate includes the host's
+// faults, and so does the last where the host takes freed memory back. `make bench` runs it last,
+// so that it does not warm memory for the other measurements. Prints one JSON object.
 //
-// usage: first_touch [MIB] [ROUNDS]
+// usage: first_touch [MIB] [ROUNDS] [IDLE_S]
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -27,8 +29,9 @@ double Ms(std::chrono::steady_clock::time_point t0) {
 int main(int argc, char** argv) {
   const size_t mib = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1024;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
-  if (mib == 0 || rounds < 1) {
-    std::fprintf(stderr, "usage: first_touch [MIB] [ROUNDS]\n");
+  const int idle_s = argc > 3 ? std::atoi(argv[3]) : 5;
+  if (mib == 0 || rounds < 1 || idle_s < 0) {
+    std::fprintf(stderr, "usage: first_touch [MIB] [ROUNDS] [IDLE_S]\n");
     return 2;
   }
   const size_t n = mib << 20;
@@ -54,11 +57,32 @@ int main(int argc, char** argv) {
     }
     munmap(p, n);
   }
+  // Once more after the memory has been free for idle_s seconds: a host that takes freed guest
+  // memory back (virtio free page reporting) makes it cost as much as the first touch again.
+  double after_idle_ms = 0;
+  if (idle_s > 0) {
+    sleep(static_cast<unsigned>(idle_s));
+    void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      std::perror("first_touch: mmap");
+      return 1;
+    }
+    madvise(p, n, MADV_HUGEPAGE);
+    auto t0 = std::chrono::steady_clock::now();
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(p, n, MADV_POPULATE_WRITE) != 0)
+#endif
+      std::memset(p, 0, n);
+    after_idle_ms = Ms(t0);
+    munmap(p, n);
+  }
   const double gib = static_cast<double>(mib) / 1024;
   std::printf("{\"mib\":%zu,\"first_populate_ms_per_gib\":%.0f,\"again_populate_ms_per_gib\":[",
               mib, populate_ms[0] / gib);
   for (size_t i = 1; i < populate_ms.size(); ++i)
     std::printf("%s%.0f", i > 1 ? "," : "", populate_ms[i] / gib);
-  std::printf("],\"memset_ms_per_gib\":%.0f}\n", memset_ms / gib);
+  std::printf(
+      "],\"memset_ms_per_gib\":%.0f,\"idle_s\":%d,\"after_idle_populate_ms_per_gib\":%.0f}\n",
+      memset_ms / gib, idle_s, after_idle_ms / gib);
   return 0;
 }

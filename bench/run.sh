@@ -7,15 +7,18 @@
 #     config/callguard.yaml, alternately, and reports the median throughputs and the bytes per
 #     tracked number;
 #  3. applies the same per-number counter updates through callguard's profile table and through
-#     SQLite (in memory, prepared UPSERT) on the first PEER_CALLS calls, and reports the ratio;
-#  4. runs the micro-benchmarks.
-# Usage: bench/run.sh BUILD_DIR   (environment: CALLS, NUMBERS, RUNS, PEER_CALLS)
+#     SQLite (in memory, prepared UPSERT) on the first PEER_CALLS calls, PEER_ROUNDS rounds per
+#     side, and reports the medians and their ratio (and the first round's);
+#  4. runs the micro-benchmarks;
+#  5. measures what new memory costs this machine (first touch, again, again after 5 s idle).
+# Usage: bench/run.sh BUILD_DIR   (environment: CALLS, NUMBERS, RUNS, PEER_CALLS, PEER_ROUNDS)
 set -euo pipefail
 BUILD=${1:-build/release}
 CALLS=${CALLS:-10000000}
 NUMBERS=${NUMBERS:-5000000}
 RUNS=${RUNS:-3}
 PEER_CALLS=${PEER_CALLS:-2000000}
+PEER_ROUNDS=${PEER_ROUNDS:-3}
 DATA=$BUILD/bench-data
 mkdir -p "$DATA"
 F=$DATA/calls-$CALLS-$NUMBERS.csv
@@ -76,12 +79,12 @@ for cfg in default sized shipped; do
 done
 rm -f "$DATA/verdicts.jsonl" "$DATA/verdicts.jsonl.rejects"
 
-echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls, cold then warm"
-"$BUILD/bench/state_bench" "$F" "$PEER_CALLS" | tee "$DATA/state_bench.json"
+echo "== per-number state updates: callguard profile table vs SQLite (in-memory, prepared UPSERT), first $PEER_CALLS calls, cold then warm, $PEER_ROUNDS rounds each"
+"$BUILD/bench/state_bench" "$F" "$PEER_CALLS" "$PEER_ROUNDS" | tee "$DATA/state_bench.json"
 
 echo "== micro-benchmarks"
 "$BUILD/bench/callguard_bench" --benchmark_min_time=0.3 2>/dev/null
 
 # Last, so that the memory it touches does not serve the measurements above.
-echo "== the machine: populating 1 GiB of new memory, then the same pages again, then memset"
-"$BUILD/bench/first_touch" 1024 3
+echo "== the machine: populating 1 GiB of new memory, then the same pages again, then memset, then again after 5 s idle"
+"$BUILD/bench/first_touch" 1024 3 5
