@@ -24,6 +24,31 @@ double Ms(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Maps n bytes with transparent huge pages and faults them in; returns the milliseconds the
+// faulting took, or -1 when the mapping failed. With memset_ms, also times a memset over the
+// pages (touched by then). Unmaps them.
+double PopulateMs(size_t n, double* memset_ms) {
+  void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("first_touch: mmap");
+    return -1;
+  }
+  madvise(p, n, MADV_HUGEPAGE);
+  auto t0 = std::chrono::steady_clock::now();
+#ifdef MADV_POPULATE_WRITE
+  if (madvise(p, n, MADV_POPULATE_WRITE) != 0)
+#endif
+    std::memset(p, 0, n);  // kernels before 5.14: fault the pages in by writing them
+  const double ms = Ms(t0);
+  if (memset_ms) {
+    t0 = std::chrono::steady_clock::now();
+    std::memset(p, 1, n);
+    *memset_ms = Ms(t0);
+  }
+  munmap(p, n);
+  return ms;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -38,43 +63,16 @@ int main(int argc, char** argv) {
   std::vector<double> populate_ms;
   double memset_ms = 0;
   for (int r = 0; r <= rounds; ++r) {
-    void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-      std::perror("first_touch: mmap");
-      return 1;
-    }
-    madvise(p, n, MADV_HUGEPAGE);
-    auto t0 = std::chrono::steady_clock::now();
-#ifdef MADV_POPULATE_WRITE
-    if (madvise(p, n, MADV_POPULATE_WRITE) != 0)
-#endif
-      std::memset(p, 0, n);  // kernels before 5.14: fault the pages in by writing them
-    populate_ms.push_back(Ms(t0));
-    if (r == rounds) {
-      t0 = std::chrono::steady_clock::now();
-      std::memset(p, 1, n);
-      memset_ms = Ms(t0);
-    }
-    munmap(p, n);
+    populate_ms.push_back(PopulateMs(n, r == rounds ? &memset_ms : nullptr));
+    if (populate_ms.back() < 0) return 1;
   }
   // Once more after the memory has been free for idle_s seconds: a host that takes freed guest
   // memory back (virtio free page reporting) makes it cost as much as the first touch again.
   double after_idle_ms = 0;
   if (idle_s > 0) {
     sleep(static_cast<unsigned>(idle_s));
-    void* p = mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-      std::perror("first_touch: mmap");
-      return 1;
-    }
-    madvise(p, n, MADV_HUGEPAGE);
-    auto t0 = std::chrono::steady_clock::now();
-#ifdef MADV_POPULATE_WRITE
-    if (madvise(p, n, MADV_POPULATE_WRITE) != 0)
-#endif
-      std::memset(p, 0, n);
-    after_idle_ms = Ms(t0);
-    munmap(p, n);
+    after_idle_ms = PopulateMs(n, nullptr);
+    if (after_idle_ms < 0) return 1;
   }
   const double gib = static_cast<double>(mib) / 1024;
   std::printf("{\"mib\":%zu,\"first_populate_ms_per_gib\":%.0f,\"again_populate_ms_per_gib\":[",
