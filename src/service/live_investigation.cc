@@ -47,6 +47,12 @@ void LiveInvestigation::Stop() {
     if (stop_ && !grade_thread_.joinable()) return;
     stop_ = true;
   }
+  // Waiters on regroup_cv_ test stop_ under regroup_mu_, not mu_: taking it here means each of
+  // them has either seen stop_ or is already waiting when the notification comes (otherwise it
+  // could test stop_ just before the store, miss the notification and sleep until the next
+  // regrouping, up to `investigate.ops.interval_s`, holding up shutdown; ThreadSanitizer found
+  // the unsynchronised read).
+  { std::lock_guard<std::mutex> lock(regroup_mu_); }
   cv_.notify_all();
   regroup_cv_.notify_all();
   if (grade_thread_.joinable()) grade_thread_.join();

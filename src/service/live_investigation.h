@@ -86,7 +86,9 @@ class LiveInvestigation {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
-  bool stop_ = false;
+  // Set once by Stop() (under mu_); read by the grading loop under mu_ and by the operations
+  // loop and regrouping waiters under regroup_mu_, hence atomic.
+  std::atomic<bool> stop_{false};
   // Verified origids of screened calls, by call id, oldest first in origid_order_.
   std::atomic<bool> any_origid_{false};  // no lock per record until an origid was seen
   std::mutex origid_mu_;
