@@ -4,7 +4,7 @@ PRESET ?= release
 JOBS ?= $(shell nproc)
 BIN := build/$(PRESET)/callguard
 
-.PHONY: deps build test test-asan demo bench bench-sip bench-shaken bench-api bench-investigate format clean
+.PHONY: deps build test test-asan test-tsan demo bench bench-sip bench-shaken bench-api bench-investigate format clean
 
 deps:
 	@./scripts/deps.sh
@@ -18,6 +18,11 @@ test: build
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+# The unit tests under ThreadSanitizer (the scripted integration tests are left out: see the
+# `tsan` preset).
+test-tsan:
+	@$(MAKE) --no-print-directory test PRESET=tsan
 
 demo: build
 	@./scripts/demo.sh $(BIN)
