@@ -37,7 +37,7 @@ uint64_t StateTableHash(uint64_t key);
 
 template <typename Entry>
 class StateTable {
-  static_assert(std::is_trivially_copyable_v<Entry>, "entries are copied with memcpy");
+  static_assert(std::is_trivially_copyable_v<Entry>, "entries are copied bytewise (growth, erase)");
 
  public:
   static constexpr int kSegmentBits = 4;
@@ -120,6 +120,8 @@ class StateTable {
   // Puts `e` (absent) into the first empty slot from its home; returns it. The segment must
   // have an empty slot (its load stays at or under kMaxLoad).
   static Entry* Insert(Segment& seg, uint64_t h, const Entry& e);
+  // Puts `e` (absent, of hash `h`) into empty slot i.
+  static Entry* PlaceAt(Segment& seg, uint32_t i, uint64_t h, const Entry& e);
 
   std::vector<Segment> segments_;
   size_t size_ = 0;

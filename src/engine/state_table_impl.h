@@ -88,7 +88,12 @@ Entry* StateTable<Entry>::Insert(Segment& seg, uint64_t h, const Entry& e) {
   uint32_t i = Home(h, cap);
   while (tags[i] != 0)
     if (++i == cap) i = 0;
-  tags[i] = Tag(h);
+  return PlaceAt(seg, i, h, e);
+}
+
+template <typename Entry>
+Entry* StateTable<Entry>::PlaceAt(Segment& seg, uint32_t i, uint64_t h, const Entry& e) {
+  seg.tags[i] = Tag(h);
   seg.slots[i] = e;
   ++seg.count;
   return &seg.slots[i];
@@ -119,12 +124,8 @@ Entry* StateTable<Entry>::FindOrInsert(uint64_t key) {
   Entry fresh;
   fresh.key = key;
   ++size_;
-  if (seg.count + 1 <= seg.slots.size() * state_table_internal::kMaxLoad) {
-    seg.tags[r.slot] = Tag(h);
-    seg.slots[r.slot] = fresh;
-    ++seg.count;
-    return seg.slots.data() + r.slot;
-  }
+  if (seg.count + 1 <= seg.slots.size() * state_table_internal::kMaxLoad)
+    return PlaceAt(seg, r.slot, h, fresh);
   Grow(seg);
   return Insert(seg, h, fresh);
 }
