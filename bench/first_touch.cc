@@ -18,6 +18,8 @@
 #include <cstring>
 #include <vector>
 
+#include "bench_args.h"
+
 namespace {
 
 double Ms(std::chrono::steady_clock::time_point t0) {
@@ -52,17 +54,17 @@ double PopulateMs(size_t n, double* memset_ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const size_t mib = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1024;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
-  const int idle_s = argc > 3 ? std::atoi(argv[3]) : 5;
-  if (mib == 0 || rounds < 1 || idle_s < 0) {
+  uint64_t mib = 1024, rounds = 3, idle_s = 5;
+  if ((argc > 1 && !callguard::bench::ParseCount("first_touch", "MIB", argv[1], 1, &mib)) ||
+      (argc > 2 && !callguard::bench::ParseCount("first_touch", "ROUNDS", argv[2], 1, &rounds)) ||
+      (argc > 3 && !callguard::bench::ParseCount("first_touch", "IDLE_S", argv[3], 0, &idle_s))) {
     std::fprintf(stderr, "usage: first_touch [MIB] [ROUNDS] [IDLE_S]\n");
     return 2;
   }
   const size_t n = mib << 20;
   std::vector<double> populate_ms;
   double memset_ms = 0;
-  for (int r = 0; r <= rounds; ++r) {
+  for (uint64_t r = 0; r <= rounds; ++r) {
     populate_ms.push_back(PopulateMs(n, r == rounds ? &memset_ms : nullptr));
     if (populate_ms.back() < 0) return 1;
   }
@@ -75,12 +77,12 @@ int main(int argc, char** argv) {
     if (after_idle_ms < 0) return 1;
   }
   const double gib = static_cast<double>(mib) / 1024;
-  std::printf("{\"mib\":%zu,\"first_populate_ms_per_gib\":%.0f,\"again_populate_ms_per_gib\":[",
-              mib, populate_ms[0] / gib);
+  std::printf("{\"mib\":%llu,\"first_populate_ms_per_gib\":%.0f,\"again_populate_ms_per_gib\":[",
+              static_cast<unsigned long long>(mib), populate_ms[0] / gib);
   for (size_t i = 1; i < populate_ms.size(); ++i)
     std::printf("%s%.0f", i > 1 ? "," : "", populate_ms[i] / gib);
   std::printf(
-      "],\"memset_ms_per_gib\":%.0f,\"idle_s\":%d,\"after_idle_populate_ms_per_gib\":%.0f}\n",
-      memset_ms / gib, idle_s, after_idle_ms / gib);
+      "],\"memset_ms_per_gib\":%.0f,\"idle_s\":%llu,\"after_idle_populate_ms_per_gib\":%.0f}\n",
+      memset_ms / gib, static_cast<unsigned long long>(idle_s), after_idle_ms / gib);
   return 0;
 }

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.h"
 #include "core/config.h"
 #include "core/huge_pages.h"
 #include "core/number.h"
@@ -69,11 +70,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: state_bench CALLS.csv [MAX_CALLS] [ROUNDS]\n");
     return 2;
   }
-  size_t max_calls = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : SIZE_MAX;
-  const int rounds = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
+  uint64_t max_calls = SIZE_MAX, rounds_arg = 3;
+  if (argc > 2 && !bench::ParseCount("state_bench", "MAX_CALLS", argv[2], 1, &max_calls)) return 2;
+  if (argc > 3 && !bench::ParseCount("state_bench", "ROUNDS", argv[3], 1, &rounds_arg)) return 2;
+  const int rounds = static_cast<int>(std::min<uint64_t>(rounds_arg, 1000));
   Config cfg = LoadConfig("").value();
   if (const char* e = std::getenv("EXPECTED_NUMBERS"))
-    cfg.engine.expected_numbers = std::strtoull(e, nullptr, 10);
+    if (!bench::ParseCount("state_bench", "EXPECTED_NUMBERS", e, 0, &cfg.engine.expected_numbers))
+      return 2;
   auto norm = std::move(Normaliser::Create("CN").value());
   auto reader = CdrReader::Open(argv[1], CdrFormat::kAuto, cfg, norm.get());
   if (!reader.ok()) {
